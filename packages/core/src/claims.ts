@@ -1,0 +1,171 @@
+/**
+ * Claim parsing, merging and validation.
+ *
+ * @module
+ */
+
+import { AsapInvalidAudienceError, AsapInvalidClaimsError } from './errors.js'
+import type { AsapClaims, Audience } from './types.js'
+
+/** The longest lifetime, `exp` − `iat`, that ASAP verifiers accept, in seconds. */
+export const MAX_LIFETIME_SECONDS = 3600
+
+type ClaimSet = Record<string, unknown>
+
+function isPlainObject(value: unknown): value is ClaimSet {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return false
+  }
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
+
+function describe(value: unknown): string {
+  if (value === null) {
+    return 'null'
+  }
+  if (Array.isArray(value)) {
+    return 'an array'
+  }
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`
+}
+
+function claimsError(field: string, message: string): AsapInvalidClaimsError {
+  return new AsapInvalidClaimsError(message, { field })
+}
+
+/**
+ * Reads additional claims given as an object or as a JSON string (the way Postman users paste
+ * them) into a fresh plain object.
+ *
+ * @throws {AsapInvalidClaimsError} when the value is not a JSON object.
+ */
+export function parseClaims(value: unknown, field: string): ClaimSet {
+  let claims = value
+  if (typeof value === 'string') {
+    const text = value.trim()
+    if (text === '') {
+      return {}
+    }
+    try {
+      claims = JSON.parse(text)
+    } catch (cause) {
+      throw new AsapInvalidClaimsError(
+        `The ${field} string is not valid JSON. Give a JSON object such as {"tenant":"acme"}.`,
+        { field, cause },
+      )
+    }
+  }
+  if (!isPlainObject(claims)) {
+    throw claimsError(
+      field,
+      `The ${field} must be a JSON object, got ${describe(claims)}. Give an object such as {"tenant":"acme"}.`,
+    )
+  }
+  return { ...claims }
+}
+
+function checkNonEmptyString(claims: ClaimSet, name: string, field: string): void {
+  const value = claims[name]
+  if (value !== undefined && (typeof value !== 'string' || value === '')) {
+    throw claimsError(
+      `${field}.${name}`,
+      `The "${name}" claim in ${field} must be a non-empty string, got ${describe(value)}.`,
+    )
+  }
+}
+
+function checkNumericDate(claims: ClaimSet, name: string, field: string): void {
+  const value = claims[name]
+  if (value !== undefined && !Number.isSafeInteger(value)) {
+    throw claimsError(
+      `${field}.${name}`,
+      `The "${name}" claim in ${field} must be a whole number of seconds since the Unix epoch, got ${describe(value)}.`,
+    )
+  }
+}
+
+function checkAudienceClaim(claims: ClaimSet, field: string): void {
+  const value = claims.aud
+  if (value === undefined) {
+    return
+  }
+  const valid =
+    (typeof value === 'string' && value !== '') ||
+    (Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((item) => typeof item === 'string' && item !== ''))
+  if (!valid) {
+    throw claimsError(
+      `${field}.aud`,
+      `The "aud" claim in ${field} must be a non-empty string or a non-empty array of non-empty strings, got ${describe(value)}.`,
+    )
+  }
+}
+
+/**
+ * Checks the types of the registered claims that a claim set gives.
+ *
+ * @throws {AsapInvalidClaimsError}
+ */
+export function checkClaimTypes(claims: ClaimSet, field: string): void {
+  checkNonEmptyString(claims, 'iss', field)
+  checkNonEmptyString(claims, 'sub', field)
+  checkNonEmptyString(claims, 'jti', field)
+  checkAudienceClaim(claims, field)
+  checkNumericDate(claims, 'iat', field)
+  checkNumericDate(claims, 'nbf', field)
+  checkNumericDate(claims, 'exp', field)
+}
+
+/**
+ * Checks the time claims of a complete claim set against the ASAP rules: `exp` after `iat`,
+ * a lifetime of at most one hour, and an `iat` that is not ahead of `nowSeconds`.
+ *
+ * @throws {AsapInvalidClaimsError}
+ */
+export function checkTimeClaims(claims: AsapClaims, nowSeconds: number): void {
+  const lifetime = claims.exp - claims.iat
+  if (lifetime <= 0) {
+    throw claimsError(
+      'exp',
+      `The token would expire before it is issued (iat ${claims.iat}, exp ${claims.exp}). Remove "exp" from the claims or set it after "iat".`,
+    )
+  }
+  if (lifetime > MAX_LIFETIME_SECONDS) {
+    throw claimsError(
+      'exp',
+      `The token lifetime exp - iat is ${lifetime} s, but ASAP verifiers reject tokens that live more than ${MAX_LIFETIME_SECONDS} s. Remove "exp" from the claims or shorten it.`,
+    )
+  }
+  if (claims.iat > nowSeconds) {
+    throw claimsError(
+      'iat',
+      `The "iat" claim ${claims.iat} is ahead of the current time ${nowSeconds}, and ASAP verifiers reject tokens issued in the future. Remove "iat" from the claims.`,
+    )
+  }
+}
+
+/**
+ * Normalises an audience: trims nothing, drops duplicates, and turns a one-element list into a
+ * string, as the `aud` claim is written.
+ *
+ * @throws {AsapInvalidAudienceError} when the audience is missing, empty or not made of strings.
+ */
+export function normalizeAudience(audience: Audience | undefined): string | string[] {
+  if (typeof audience === 'string' && audience !== '') {
+    return audience
+  }
+  if (
+    Array.isArray(audience) &&
+    audience.length > 0 &&
+    audience.every((item) => typeof item === 'string' && item !== '')
+  ) {
+    const unique = [...new Set<string>(audience)]
+    return unique.length === 1 ? unique[0]! : unique
+  }
+  throw new AsapInvalidAudienceError(
+    `Invalid audience ${JSON.stringify(audience)}: give the receiving service's identifier as a non-empty string, or a non-empty list of them.`,
+    { field: 'audience' },
+  )
+}

@@ -1,0 +1,85 @@
+/**
+ * Key ID rules. A key ID becomes part of the key repository URL, so it must be safe as a path.
+ *
+ * @module
+ */
+
+import { AsapInvalidKeyIdError, AsapKeyIdNotOwnedError } from './errors.js'
+
+const segmentPattern = /^[A-Za-z0-9_.+-]+$/
+
+/**
+ * Returns why `keyId` breaks the ASAP key ID rules, or `undefined` when it is valid.
+ *
+ * A valid key ID is one or more non-empty segments joined by single `/`, each made only of ASCII
+ * letters, digits, `_`, `.`, `+` and `-`, with `..` nowhere in it (so no segment is `.` or `..`).
+ */
+export function keyIdProblem(keyId: unknown): string | undefined {
+  if (typeof keyId !== 'string') {
+    return `must be a string, got ${typeof keyId}`
+  }
+  if (keyId.length === 0) {
+    return 'must not be empty'
+  }
+  if (keyId.startsWith('/') || keyId.endsWith('/')) {
+    return 'must not start or end with "/"'
+  }
+  if (keyId.includes('..')) {
+    return 'must not contain ".."'
+  }
+
+  for (const segment of keyId.split('/')) {
+    if (segment.length === 0) {
+      return 'must not contain an empty segment ("//")'
+    }
+    if (segment === '.') {
+      return 'must not contain a "." segment'
+    }
+    if (!segmentPattern.test(segment)) {
+      return 'may contain only ASCII letters, digits, "_", ".", "+", "-" and "/" between segments'
+    }
+  }
+  return undefined
+}
+
+/** Returns true when `keyId` follows the ASAP key ID rules. */
+export function isValidKeyId(keyId: unknown): keyId is string {
+  return keyIdProblem(keyId) === undefined
+}
+
+/** Returns true when `keyId` starts with `<issuer>/`, which is how a verifier checks ownership. */
+export function isKeyIdOwnedBy(keyId: string, issuer: string): boolean {
+  return keyId.length > issuer.length + 1 && keyId.startsWith(`${issuer}/`)
+}
+
+/**
+ * Throws unless `keyId` follows the ASAP key ID rules.
+ *
+ * @throws {AsapInvalidKeyIdError}
+ */
+export function assertValidKeyId(keyId: unknown, field = 'keyId'): asserts keyId is string {
+  const problem = keyIdProblem(keyId)
+  if (problem !== undefined) {
+    throw new AsapInvalidKeyIdError(
+      `Invalid ${field} ${JSON.stringify(keyId)}: a key ID ${problem}. ` +
+        'Use segments of ASCII letters, digits, "_", ".", "+" and "-" joined by "/", such as "my-service/key-1".',
+      { field },
+    )
+  }
+}
+
+/**
+ * Throws unless `keyId` starts with `<issuer>/`.
+ *
+ * @throws {AsapKeyIdNotOwnedError}
+ */
+export function assertKeyIdOwnedBy(keyId: string, issuer: string, field = 'keyId'): void {
+  if (!isKeyIdOwnedBy(keyId, issuer)) {
+    throw new AsapKeyIdNotOwnedError(
+      `The ${field} ${JSON.stringify(keyId)} is not owned by the issuer ${JSON.stringify(issuer)}: ` +
+        `verifiers accept only key IDs that start with "${issuer}/". ` +
+        `Publish the key under a key ID such as "${issuer}/key-1", or correct the issuer.`,
+      { field },
+    )
+  }
+}
