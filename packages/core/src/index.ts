@@ -4,6 +4,21 @@
  * @module
  */
 
+export {
+  type AsapAdapterOptions,
+  AsapOriginNotMappedError,
+  type AsapRequestOptions,
+  type AudienceFunction,
+  type AudienceOption,
+  type AudienceResolver,
+  type AudienceTarget,
+  createAudienceResolver,
+  normalizeOrigin,
+  type ProviderOption,
+  type ResolvedAdapterOptions,
+  resolveAdapterOptions,
+  resolveRequestAudience,
+} from './adapter.js'
 export { ASAP_ALGORITHMS, isAsapAlgorithm } from './algorithms.js'
 export { MAX_LIFETIME_SECONDS } from './claims.js'
 export * from './errors.js'
@@ -14,4 +29,13 @@ export {
   DEFAULT_EXPIRES_IN,
   type SignerOptions,
 } from './signer.js'
+export {
+  canonicalJson,
+  createTokenProvider,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_REFRESH_AHEAD,
+  DEFAULT_REFRESH_MARGIN,
+  isTokenProvider,
+  type TokenProviderOptions,
+} from './token-provider.js'
 export type * from './types.js'

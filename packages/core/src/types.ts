@@ -119,6 +119,10 @@ export interface TokenProviderStats {
   refreshed: number
   /** Signings that failed, in the foreground and in the background. */
   failed: number
+  /** Calls that waited for a signing another call had already started. */
+  joined: number
+  /** Tokens in the cache now, including entries whose signing is in progress. */
+  cached: number
 }
 
 /** Options of {@link TokenProvider.invalidate}. */

@@ -1,0 +1,292 @@
+/**
+ * Option handling shared by the HTTP client adapters (`@asap-auth/axios`, `@asap-auth/undici`):
+ * which origin gets a token for which audience, and where tokens come from.
+ *
+ * A token is only ever attached to a request whose origin the user mapped to an audience. Every
+ * adapter resolves the audience through {@link resolveAdapterOptions} so the rule is written once.
+ *
+ * @module
+ */
+
+import { AsapError, AsapInvalidOptionError, AsapMissingOptionError } from './errors.js'
+import type { SignerOptions } from './signer.js'
+import {
+  createTokenProvider,
+  isTokenProvider,
+  type TokenProviderOptions,
+} from './token-provider.js'
+import type { Audience, SignOverrides, TokenProvider } from './types.js'
+
+/** The request an audience function is asked about. */
+export interface AudienceTarget {
+  /** The request's origin, normalised as `URL.origin` returns it, such as `https://billing.internal:8443`. */
+  readonly origin: string
+  /** The path and query, such as `/invoices?page=2`. */
+  readonly path: string
+  /** The HTTP method in upper case. */
+  readonly method: string
+}
+
+/**
+ * Returns the audience for a request, or `undefined` to send the request without a token. It is
+ * called for every request, so keep it cheap and side-effect free.
+ */
+export type AudienceFunction = (target: AudienceTarget) => Audience | undefined
+
+/**
+ * Which requests get a token, and for which audience:
+ * - an object or `Map` from origin (`https://billing.internal:8443`) to audience;
+ * - a function of the request that returns an audience or `undefined`;
+ * - a single audience string, which binds to the one origin the adapter knows (for axios, the
+ *   instance's `baseURL`).
+ */
+export type AudienceOption =
+  | Readonly<Record<string, Audience>>
+  | ReadonlyMap<string, Audience>
+  | AudienceFunction
+  | string
+
+/** Where an adapter gets its tokens: a provider, or signer options to create one from. */
+export type ProviderOption = TokenProvider | (SignerOptions & TokenProviderOptions)
+
+/** Options every adapter accepts. */
+export interface AsapAdapterOptions {
+  /**
+   * The token provider, or signer options from which a provider with default cache settings is
+   * created. Share one provider between adapters so they share the cache.
+   */
+  provider: ProviderOption
+  /** Which origins get a token, and for which audience. See {@link AudienceOption}. */
+  audience: AudienceOption
+  /**
+   * Replace an `Authorization` header that the request already carries. By default a request that
+   * already has one keeps it and gets no ASAP token, because the caller set it on purpose.
+   *
+   * @default false
+   */
+  replaceAuthorization?: boolean | undefined
+}
+
+/** Per-request settings, given as `config.asap` (axios) or `opts.asap` (undici). */
+export interface AsapRequestOptions extends SignOverrides {
+  /**
+   * The audience for this request, in place of the mapped one. The request's origin must still
+   * be mapped: a token never goes to an origin the adapter options do not name.
+   */
+  audience?: Audience | undefined
+}
+
+/** Resolves the audience of a request from its origin. */
+export interface AudienceResolver {
+  /**
+   * Returns the audience for a request to `origin`, or `undefined` when the origin is not mapped.
+   * `origin` should be normalised as `URL.origin` returns it; other spellings are normalised
+   * first, at the cost of parsing.
+   */
+  resolve(origin: string, path: string, method: string): Audience | undefined
+}
+
+/** {@link AsapAdapterOptions} after validation. */
+export interface ResolvedAdapterOptions {
+  readonly provider: TokenProvider
+  readonly audience: AudienceResolver
+  readonly replaceAuthorization: boolean
+}
+
+/**
+ * A request's origin is not mapped to an audience, but the request asked for a token.
+ * Code `ERR_ASAP_ORIGIN_NOT_MAPPED`.
+ */
+export class AsapOriginNotMappedError extends AsapError {
+  static readonly code = 'ERR_ASAP_ORIGIN_NOT_MAPPED'
+  constructor(message: string, options?: { field?: string }) {
+    super(AsapOriginNotMappedError.code, message, options)
+  }
+}
+
+/**
+ * Returns `value` as `URL.origin` writes it (lower-case scheme and host, no default port).
+ *
+ * @throws {AsapInvalidOptionError} when `value` is not an `http:` or `https:` origin, or carries
+ * a path, query, fragment or credentials.
+ */
+export function normalizeOrigin(value: string | URL, field = 'audience'): string {
+  let url: URL
+  try {
+    url = typeof value === 'string' ? new URL(value) : value
+  } catch (cause) {
+    throw new AsapInvalidOptionError(
+      `Invalid origin ${JSON.stringify(String(value))} in ${field}: expected an origin such as "https://billing.internal:8443".`,
+      { field, cause },
+    )
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === ''
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    !bare ||
+    url.username ||
+    url.password
+  ) {
+    throw new AsapInvalidOptionError(
+      `Invalid origin ${JSON.stringify(String(value))} in ${field}: expected only scheme, host and port, such as "https://billing.internal:8443", with no path, query or credentials.`,
+      { field },
+    )
+  }
+  return url.origin
+}
+
+function checkAudienceValue(value: unknown, field: string): Audience {
+  const valid =
+    (typeof value === 'string' && value !== '') ||
+    (Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((item) => typeof item === 'string' && item !== ''))
+  if (!valid) {
+    throw new AsapInvalidOptionError(
+      `Invalid audience ${JSON.stringify(value)} in ${field}: expected a non-empty string or a non-empty list of strings.`,
+      { field },
+    )
+  }
+  return value as Audience
+}
+
+function originMap(entries: Iterable<[string, unknown]>, field: string): Map<string, Audience> {
+  const map = new Map<string, Audience>()
+  for (const [origin, audience] of entries) {
+    const normalized = normalizeOrigin(origin, field)
+    if (map.has(normalized)) {
+      throw new AsapInvalidOptionError(
+        `The origin ${JSON.stringify(origin)} appears twice in ${field} (as ${normalized}). Keep one entry per origin.`,
+        { field },
+      )
+    }
+    map.set(normalized, checkAudienceValue(audience, `${field}[${JSON.stringify(origin)}]`))
+  }
+  if (map.size === 0) {
+    throw new AsapMissingOptionError(
+      `The ${field} map is empty: map at least one origin to an audience, such as { "https://billing.internal": "billing" }.`,
+      { field },
+    )
+  }
+  return map
+}
+
+function lookupOrigin(map: ReadonlyMap<string, Audience>, origin: string): Audience | undefined {
+  const audience = map.get(origin)
+  if (audience !== undefined) {
+    return audience
+  }
+  // Only a spelling that URL.origin would change can still match. Parsing costs, so it happens
+  // for unmapped origins alone.
+  try {
+    const normalized = new URL(origin).origin
+    return normalized === origin ? undefined : map.get(normalized)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Creates the resolver for an {@link AudienceOption}.
+ *
+ * @param defaultOrigin - The origin a single audience string binds to, such as an axios
+ *   instance's `baseURL`. Without it, a single string is rejected.
+ * @throws {AsapInvalidOptionError} or {@link AsapMissingOptionError} for an invalid option.
+ */
+export function createAudienceResolver(
+  option: AudienceOption,
+  defaultOrigin?: string | URL,
+  field = 'audience',
+): AudienceResolver {
+  if (typeof option === 'function') {
+    return {
+      resolve: (origin, path, method) => {
+        const audience = option({ origin, path, method })
+        return audience === undefined ? undefined : checkAudienceValue(audience, field)
+      },
+    }
+  }
+
+  let map: Map<string, Audience>
+  if (typeof option === 'string') {
+    if (defaultOrigin === undefined) {
+      throw new AsapInvalidOptionError(
+        `A single audience string (${JSON.stringify(option)}) needs an origin to bind to. Map origins to audiences instead, such as { "https://billing.internal": ${JSON.stringify(option)} }.`,
+        { field },
+      )
+    }
+    map = originMap([[new URL(String(defaultOrigin)).origin, option]], field)
+  } else if (option instanceof Map) {
+    map = originMap(option.entries(), field)
+  } else if (typeof option === 'object' && option !== null) {
+    map = originMap(Object.entries(option), field)
+  } else {
+    throw new AsapMissingOptionError(
+      `Missing ${field}: map origins to audiences, such as { "https://billing.internal": "billing" }, or give a function of the request.`,
+      { field },
+    )
+  }
+  return { resolve: (origin) => lookupOrigin(map, origin) }
+}
+
+/**
+ * Returns the audience a request should carry a token for, or `undefined` to send it untouched.
+ *
+ * @throws {AsapOriginNotMappedError} when `override.audience` is set for an origin that is not
+ *   mapped, because the token would go to an origin the user never named.
+ */
+export function resolveRequestAudience(
+  resolver: AudienceResolver,
+  origin: string,
+  path: string,
+  method: string,
+  override?: AsapRequestOptions,
+): Audience | undefined {
+  const mapped = resolver.resolve(origin, path, method)
+  if (override?.audience === undefined) {
+    return mapped
+  }
+  if (mapped === undefined) {
+    throw new AsapOriginNotMappedError(
+      `The request to ${origin} sets an ASAP audience, but ${origin} is not mapped to an audience in the adapter options. Add the origin to the audience map.`,
+      { field: 'asap.audience' },
+    )
+  }
+  return override.audience
+}
+
+/**
+ * Validates the options every adapter shares and creates the provider when signer options are
+ * given.
+ *
+ * @throws {AsapError} a subclass with a stable `code` for each invalid option.
+ */
+export function resolveAdapterOptions(
+  options: AsapAdapterOptions,
+  defaultOrigin?: string | URL,
+): ResolvedAdapterOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new AsapInvalidOptionError('Expected an options object with provider and audience.', {
+      field: 'options',
+    })
+  }
+  if (options.provider === undefined || options.provider === null) {
+    throw new AsapMissingOptionError(
+      'Missing provider: give a TokenProvider from createTokenProvider(), or signer options such as { issuer, keyId, privateKey }.',
+      { field: 'provider' },
+    )
+  }
+  const replace = options.replaceAuthorization ?? false
+  if (typeof replace !== 'boolean') {
+    throw new AsapInvalidOptionError(
+      `Invalid replaceAuthorization ${JSON.stringify(replace)}: expected true or false.`,
+      { field: 'replaceAuthorization' },
+    )
+  }
+
+  const audience = createAudienceResolver(options.audience, defaultOrigin)
+  const provider = isTokenProvider(options.provider)
+    ? options.provider
+    : createTokenProvider(options.provider)
+  return { provider, audience, replaceAuthorization: replace }
+}
