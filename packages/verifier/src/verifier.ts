@@ -1,0 +1,118 @@
+/**
+ * The ASAP verifier: checks every option once, then verifies tokens in the protocol's order.
+ *
+ * @module
+ */
+
+import { inspect } from 'node:util'
+import type { AsapClaims } from '@asap-auth/core'
+import { checkClaims } from './claims.js'
+import { debug } from './debug.js'
+import { isAsapVerificationError } from './errors.js'
+import { createPublicKeyLookup } from './key-repository.js'
+import { resolveVerifierOptions, type VerifierOptions } from './options.js'
+import { createReplayCheck } from './replay.js'
+import { verifySignature } from './signature.js'
+import { decodeToken, extractToken, type VerifiedHeader } from './token.js'
+
+/** The result of a successful verification. */
+export interface VerifiedToken {
+  /** The token's claims, all checked. */
+  readonly claims: AsapClaims
+  /** The token's protected header. */
+  readonly header: VerifiedHeader
+}
+
+/** Verifies ASAP tokens. Create one with {@link createVerifier}. */
+export interface Verifier {
+  /** The accepted audiences. */
+  readonly audiences: readonly string[]
+  /**
+   * Verifies a token, given bare or as an `Authorization` header value (`Bearer <token>`).
+   *
+   * @throws {AsapVerificationError} with a `code` naming the first check that failed and the
+   * HTTP `status` to respond with.
+   */
+  verify(tokenOrAuthorizationHeader: string | undefined | null): Promise<VerifiedToken>
+}
+
+/**
+ * Creates a {@link Verifier}. Every option is checked here, so a configuration mistake throws at
+ * start-up instead of on the first request.
+ *
+ * A token is verified in this order. First the `Authorization` value is parsed, and the header is
+ * decoded without trusting it, so that its `alg` and `kid` are checked before use. Then the public
+ * key is fetched or taken from the cache, the signature is verified, and the claims are checked.
+ * Last, when `rejectReplayedJti` is on, the `jti` is checked and recorded.
+ *
+ * @example Verify the Authorization header of a request
+ * ```ts
+ * const verifier = createVerifier({
+ *   audience: 'invoices',
+ *   keyRepository: 'https://keys.example.com/',
+ * })
+ * const { claims } = await verifier.verify(request.headers.authorization)
+ * ```
+ *
+ * @throws {AsapMissingOptionError} when `audience` or `keyRepository` is missing.
+ * @throws {AsapInvalidOptionError} when an option is invalid.
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const settings = resolveVerifierOptions(options)
+  const { claimRules, clock } = settings
+  const lookUpPublicKey = createPublicKeyLookup(settings)
+  const checkReplay =
+    settings.replayCacheMaxEntries === undefined
+      ? undefined
+      : createReplayCheck(settings.replayCacheMaxEntries, claimRules.leeway, clock)
+
+  async function verifyToken(input: unknown): Promise<VerifiedToken> {
+    const token = extractToken(input)
+    const { header, payload } = decodeToken(token)
+
+    const key = await lookUpPublicKey(header.kid)
+    await verifySignature(token, header, key)
+
+    const claims = checkClaims(payload, header.kid, claimRules, clock.now() / 1000)
+    checkReplay?.(claims, header.kid)
+
+    debug(
+      'accepted token kid=%s iss=%s jti=%j exp=%d',
+      header.kid,
+      claims.iss,
+      claims.jti,
+      claims.exp,
+    )
+    return Object.freeze({ claims, header })
+  }
+
+  const audiences = Object.freeze([...claimRules.audiences])
+  const summary = {
+    audiences,
+    keyRepository:
+      settings.keySource.kind === 'http'
+        ? settings.keySource.repositories.map((url) => url.href)
+        : 'function',
+    leeway: claimRules.leeway,
+    maxLifetime: claimRules.maxLifetime,
+    allowedIssuers:
+      claimRules.allowedIssuers === undefined ? undefined : [...claimRules.allowedIssuers],
+    rejectReplayedJti: checkReplay !== undefined,
+  }
+
+  return Object.freeze({
+    audiences,
+    async verify(tokenOrAuthorizationHeader: string | undefined | null): Promise<VerifiedToken> {
+      try {
+        return await verifyToken(tokenOrAuthorizationHeader)
+      } catch (error) {
+        if (isAsapVerificationError(error)) {
+          debug('rejected token %s kid=%s: %s', error.code, error.keyId, error.message)
+        }
+        throw error
+      }
+    },
+    toJSON: () => summary,
+    [inspect.custom]: () => `Verifier ${inspect(summary)}`,
+  })
+}
