@@ -19,7 +19,10 @@ import type { Audience, SignOverrides, TokenProvider } from './types.js'
 
 /** The request an audience function is asked about. */
 export interface AudienceTarget {
-  /** The request's origin, normalised as `URL.origin` returns it, such as `https://billing.internal:8443`. */
+  /**
+   * The request's origin as the HTTP client gives it, such as `https://billing.internal:8443`.
+   * axios, undici and fetch write it as `URL.origin` does; a caller of `dispatch()` may not.
+   */
   readonly origin: string
   /** The path and query, such as `/invoices?page=2`. */
   readonly path: string
@@ -113,7 +116,7 @@ export class AsapOriginNotMappedError extends AsapError {
 export function normalizeOrigin(value: string | URL, field = 'audience'): string {
   let url: URL
   try {
-    url = typeof value === 'string' ? new URL(value) : value
+    url = value instanceof URL ? value : new URL(String(value))
   } catch (cause) {
     throw new AsapInvalidOptionError(
       `Invalid origin ${JSON.stringify(String(value))} in ${field}: expected an origin such as "https://billing.internal:8443".`,
@@ -133,6 +136,18 @@ export function normalizeOrigin(value: string | URL, field = 'audience'): string
     )
   }
   return url.origin
+}
+
+/** Returns the origin of a full URL such as an axios `baseURL`, which may carry a path. */
+function originOf(url: string | URL, field: string): string {
+  try {
+    return normalizeOrigin(new URL(String(url)).origin, field)
+  } catch (cause) {
+    throw new AsapInvalidOptionError(
+      `Invalid base URL ${JSON.stringify(String(url))} for the single audience in ${field}: expected an absolute http: or https: URL.`,
+      { field, cause },
+    )
+  }
 }
 
 function checkAudienceValue(value: unknown, field: string): Audience {
@@ -215,7 +230,7 @@ export function createAudienceResolver(
         { field },
       )
     }
-    map = originMap([[new URL(String(defaultOrigin)).origin, option]], field)
+    map = originMap([[originOf(defaultOrigin, field), option]], field)
   } else if (option instanceof Map) {
     map = originMap(option.entries(), field)
   } else if (typeof option === 'object' && option !== null) {

@@ -36,7 +36,8 @@ function claimsError(field: string, message: string): AsapInvalidClaimsError {
 
 /**
  * Reads additional claims given as an object or as a JSON string (the way Postman users paste
- * them) into a fresh plain object.
+ * them) into a fresh plain object. Members whose value is `undefined` are left out, so that they
+ * do not replace a claim with nothing.
  *
  * @throws {AsapInvalidClaimsError} when the value is not a JSON object.
  */
@@ -62,7 +63,33 @@ export function parseClaims(value: unknown, field: string): ClaimSet {
       `The ${field} must be a JSON object, got ${describe(claims)}. Give an object such as {"tenant":"acme"}.`,
     )
   }
-  return { ...claims }
+  // Object.fromEntries defines properties, so a "__proto__" member stays a plain claim.
+  return Object.fromEntries(Object.entries(claims).filter(([, claim]) => claim !== undefined))
+}
+
+/**
+ * Returns the error for claims that `JSON.stringify` rejected with `cause`. Its message names
+ * only the type or the property, never a value.
+ */
+export function unserialisableClaimsError(field: string, cause: unknown): AsapInvalidClaimsError {
+  return new AsapInvalidClaimsError(
+    `The ${field} cannot be serialised as JSON (${(cause as Error)?.message}). ` +
+      'Use only strings, numbers, booleans, null, arrays and plain objects.',
+    { field, cause },
+  )
+}
+
+/**
+ * Checks that `claims` can be serialised as JSON.
+ *
+ * @throws {AsapInvalidClaimsError} for a `BigInt`, a cycle, or a `toJSON` method that throws.
+ */
+export function assertSerialisableClaims(claims: ClaimSet, field: string): void {
+  try {
+    JSON.stringify(claims)
+  } catch (cause) {
+    throw unserialisableClaimsError(field, cause)
+  }
 }
 
 function checkNonEmptyString(claims: ClaimSet, name: string, field: string): void {
@@ -146,13 +173,24 @@ export function checkTimeClaims(claims: AsapClaims, nowSeconds: number): void {
   }
 }
 
+/** Returns the error for a token that would have no audience. */
+export function missingAudienceError(): AsapInvalidAudienceError {
+  return new AsapInvalidAudienceError(
+    "Missing audience: pass the receiving service's identifier to sign(), or set the audience option.",
+    { field: 'audience' },
+  )
+}
+
 /**
  * Normalises an audience: trims nothing, drops duplicates, and turns a one-element list into a
- * string, as the `aud` claim is written.
+ * string, as the `aud` claim is written. A list is always a new array.
  *
  * @throws {AsapInvalidAudienceError} when the audience is missing, empty or not made of strings.
  */
 export function normalizeAudience(audience: Audience | undefined): string | string[] {
+  if (audience === undefined) {
+    throw missingAudienceError()
+  }
   if (typeof audience === 'string' && audience !== '') {
     return audience
   }

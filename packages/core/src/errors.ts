@@ -25,6 +25,7 @@ export type AsapErrorCode =
   | 'ERR_ASAP_AUDIENCE_INVALID'
   | 'ERR_ASAP_SIGNING_FAILED'
   | 'ERR_ASAP_ENV_INVALID'
+  | 'ERR_ASAP_ORIGIN_NOT_MAPPED'
 
 /** Details attached to an {@link AsapError}. */
 export interface AsapErrorOptions {

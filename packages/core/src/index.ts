@@ -21,8 +21,14 @@ export {
 } from './adapter.js'
 export { ASAP_ALGORITHMS, isAsapAlgorithm } from './algorithms.js'
 export { MAX_LIFETIME_SECONDS } from './claims.js'
+export { type Environment, type EnvironmentSignerOptions, signerOptionsFromEnv } from './env.js'
 export * from './errors.js'
 export { isKeyIdOwnedBy, isValidKeyId, keyIdProblem } from './key-id.js'
+export {
+  type LoadedPrivateKey,
+  loadPrivateKey,
+  type PrivateKeyForm,
+} from './private-key.js'
 export {
   createSigner,
   DEFAULT_BACKDATE,

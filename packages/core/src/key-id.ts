@@ -69,14 +69,15 @@ export function assertValidKeyId(keyId: unknown, field = 'keyId'): asserts keyId
 }
 
 /**
- * Throws unless `keyId` starts with `<issuer>/`.
+ * Throws unless `keyId` starts with `<issuer>/`. `field` names the option at fault: `keyId`, or
+ * the claim that changed the issuer.
  *
  * @throws {AsapKeyIdNotOwnedError}
  */
 export function assertKeyIdOwnedBy(keyId: string, issuer: string, field = 'keyId'): void {
   if (!isKeyIdOwnedBy(keyId, issuer)) {
     throw new AsapKeyIdNotOwnedError(
-      `The ${field} ${JSON.stringify(keyId)} is not owned by the issuer ${JSON.stringify(issuer)}: ` +
+      `The key ID ${JSON.stringify(keyId)} is not owned by the issuer ${JSON.stringify(issuer)}: ` +
         `verifiers accept only key IDs that start with "${issuer}/". ` +
         `Publish the key under a key ID such as "${issuer}/key-1", or correct the issuer.`,
       { field },

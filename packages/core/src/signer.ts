@@ -4,31 +4,30 @@
  * @module
  */
 
-import { randomUUID } from 'node:crypto'
 import { inspect } from 'node:util'
-import { type JWTHeaderParameters, SignJWT } from 'jose'
-import { type AlgorithmDescriptor, algorithmDescriptor } from './algorithms.js'
+import { algorithmDescriptor } from './algorithms.js'
 import {
+  assertSerialisableClaims,
   checkClaimTypes,
-  checkTimeClaims,
   MAX_LIFETIME_SECONDS,
   normalizeAudience,
   parseClaims,
+  unserialisableClaimsError,
 } from './claims.js'
 import {
   AsapInvalidClaimsError,
   AsapInvalidOptionError,
-  AsapKeyAlgorithmMismatchError,
   AsapKeyIdConflictError,
-  AsapKeyTooSmallError,
   AsapMissingOptionError,
   AsapSigningError,
 } from './errors.js'
+import { createCompactSigner } from './jws.js'
+import { assertKeyFitsAlgorithm, assertKeySigns } from './key-algorithm.js'
 import { assertKeyIdOwnedBy, assertValidKeyId } from './key-id.js'
 import { type LoadedPrivateKey, loadPrivateKey } from './private-key.js'
+import { buildClaims, type SignerSettings } from './token-claims.js'
 import type {
   AsapAlgorithm,
-  AsapClaims,
   AsapHeader,
   Audience,
   Clock,
@@ -60,7 +59,10 @@ export interface SignerOptions {
    * `<issuer>/`. Required unless `privateKey` is a data URI that carries a key ID.
    */
   keyId?: string | undefined
-  /** The private key, in any form of {@link PrivateKeyInput}. Required. */
+  /**
+   * The private key, in any form of {@link PrivateKeyInput}, or a WebCrypto `CryptoKey`. Read once,
+   * here. Required.
+   */
   privateKey: PrivateKeyInput
   /**
    * The signing algorithm, one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512.
@@ -97,7 +99,10 @@ export interface SignerOptions {
   clock?: Clock | undefined
 }
 
+/** The largest accepted `backdate`, in seconds. A larger skew means a broken clock to fix. */
 const MAX_BACKDATE = 60
+
+type ClaimSet = Record<string, unknown>
 
 function requireString(value: unknown, field: string, example: string): string {
   if (value === undefined || value === null || value === '') {
@@ -123,8 +128,10 @@ function readWholeNumber(
     return fallback
   }
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    const received =
+      typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value)}`
     throw new AsapInvalidOptionError(
-      `Invalid ${field} ${JSON.stringify(value)}: expected a whole number of seconds from ${min} to ${max}.`,
+      `Invalid ${field} ${received}: expected a whole number of seconds from ${min} to ${max}.`,
       { field },
     )
   }
@@ -143,9 +150,23 @@ function readClock(value: unknown): Clock {
   return value as Clock
 }
 
-function readStaticClaims(value: unknown): Record<string, unknown> {
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) {
+      deepFreeze(member)
+    }
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
+ * Reads `additionalClaims` into a frozen deep copy, so that later changes to the caller's object
+ * do not reach the tokens.
+ */
+function readStaticClaims(value: unknown): Readonly<ClaimSet> {
   if (value === undefined) {
-    return {}
+    return Object.freeze({})
   }
   const claims = parseClaims(value, 'additionalClaims')
   checkClaimTypes(claims, 'additionalClaims')
@@ -155,10 +176,18 @@ function readStaticClaims(value: unknown): Record<string, unknown> {
       { field: 'additionalClaims.jti' },
     )
   }
-  return claims
+  assertSerialisableClaims(claims, 'additionalClaims')
+  return deepFreeze(JSON.parse(JSON.stringify(claims)) as ClaimSet)
 }
 
-function resolveKeyId(explicit: string | undefined, loaded: LoadedPrivateKey): string {
+/**
+ * Picks the key ID from the `keyId` option or the data-URI key, and names the field it came from
+ * for later messages.
+ */
+function resolveKeyId(
+  explicit: string | undefined,
+  loaded: LoadedPrivateKey,
+): { keyId: string; field: string } {
   if (explicit !== undefined && loaded.keyId !== undefined && explicit !== loaded.keyId) {
     throw new AsapKeyIdConflictError(
       `The keyId ${JSON.stringify(explicit)} differs from the key ID ${JSON.stringify(loaded.keyId)} in the data-URI private key. ` +
@@ -166,58 +195,20 @@ function resolveKeyId(explicit: string | undefined, loaded: LoadedPrivateKey): s
       { field: 'keyId' },
     )
   }
-  const keyId = explicit ?? loaded.keyId
-  if (keyId === undefined) {
-    throw new AsapMissingOptionError(
-      'Missing keyId: set it to the key ID under which the public key is published, such as "my-service/key-1".',
-      { field: 'keyId' },
-    )
+  if (explicit !== undefined) {
+    return { keyId: explicit, field: 'keyId' }
   }
-  return keyId
+  if (loaded.keyId !== undefined) {
+    return { keyId: loaded.keyId, field: 'privateKey.kid' }
+  }
+  throw new AsapMissingOptionError(
+    'Missing keyId: set it to the key ID under which the public key is published, such as "my-service/key-1", ' +
+      'or give the key as a data URI with a kid parameter.',
+    { field: 'keyId' },
+  )
 }
 
-function assertKeyFitsAlgorithm(loaded: LoadedPrivateKey, descriptor: AlgorithmDescriptor): void {
-  const { key } = loaded
-  const keyType = key.asymmetricKeyType ?? 'unknown'
-  const details = key.asymmetricKeyDetails ?? {}
-
-  if (!descriptor.keyTypes.includes(keyType)) {
-    throw new AsapKeyAlgorithmMismatchError(
-      `The privateKey is a ${keyType.toUpperCase()} key, which cannot sign ${descriptor.name}. ` +
-        `Use ${descriptor.name.startsWith('ES') ? `an EC ${descriptor.curveName}` : 'an RSA'} key, or pick an algorithm that fits the key.`,
-      { field: 'privateKey' },
-    )
-  }
-  if (descriptor.namedCurve !== undefined && details.namedCurve !== descriptor.namedCurve) {
-    throw new AsapKeyAlgorithmMismatchError(
-      `The privateKey is on curve ${details.namedCurve ?? 'unknown'}, but ${descriptor.name} needs ${descriptor.curveName}. ` +
-        'Use a key on that curve, or pick the algorithm that matches the key.',
-      { field: 'privateKey' },
-    )
-  }
-  if (descriptor.minRsaBits !== undefined && (details.modulusLength ?? 0) < descriptor.minRsaBits) {
-    throw new AsapKeyTooSmallError(
-      `The privateKey is a ${details.modulusLength}-bit RSA key, but ASAP requires at least ${descriptor.minRsaBits} bits. ` +
-        'Generate a new key, for example with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048',
-      { field: 'privateKey' },
-    )
-  }
-}
-
-/** Everything a signer needs, resolved and checked. */
-interface SignerSettings {
-  readonly issuer: string
-  readonly keyId: string
-  readonly algorithm: AsapAlgorithm
-  readonly subject: string | undefined
-  readonly audience: Audience | undefined
-  readonly expiresIn: number
-  readonly backdate: number
-  readonly claims: Readonly<Record<string, unknown>>
-  readonly clock: Clock
-}
-
-function resolveSettings(options: SignerOptions): {
+function readOptions(options: SignerOptions): {
   settings: SignerSettings
   loaded: LoadedPrivateKey
 } {
@@ -228,16 +219,20 @@ function resolveSettings(options: SignerOptions): {
   }
 
   const optionIssuer = requireString(options.issuer, 'issuer', '"my-service"')
-  if (
-    options.privateKey === undefined ||
-    options.privateKey === null ||
-    options.privateKey === ''
-  ) {
+  const explicitKeyId =
+    options.keyId === undefined
+      ? undefined
+      : requireString(options.keyId, 'keyId', '"my-service/key-1"')
+  if (explicitKeyId !== undefined) {
+    assertValidKeyId(explicitKeyId, 'keyId')
+  }
+  if (options.privateKey === undefined || options.privateKey === null) {
     throw new AsapMissingOptionError(
       'Missing privateKey: give a PEM, Base64 DER, data URI, JWK or KeyObject private key.',
       { field: 'privateKey' },
     )
   }
+
   const descriptor = algorithmDescriptor(options.algorithm ?? 'RS256')
   const expiresIn = readWholeNumber(
     options.expiresIn,
@@ -260,23 +255,22 @@ function resolveSettings(options: SignerOptions): {
   const clock = readClock(options.clock)
   const claims = readStaticClaims(options.additionalClaims)
   const issuer = (claims.iss as string | undefined) ?? optionIssuer
+  const audience =
+    options.audience === undefined ? undefined : Object.freeze(normalizeAudience(options.audience))
 
   const loaded = loadPrivateKey(options.privateKey)
-  const explicitKeyId =
-    options.keyId === undefined
-      ? undefined
-      : requireString(options.keyId, 'keyId', '"my-service/key-1"')
-  const keyId = resolveKeyId(explicitKeyId, loaded)
-  assertValidKeyId(keyId)
-  assertKeyIdOwnedBy(keyId, issuer)
-  assertKeyFitsAlgorithm(loaded, descriptor)
+  const { keyId, field: keyIdField } = resolveKeyId(explicitKeyId, loaded)
+  assertValidKeyId(keyId, keyIdField)
+  assertKeyIdOwnedBy(keyId, issuer, keyIdField)
+  assertKeyFitsAlgorithm(loaded.key, descriptor)
+  assertKeySigns(loaded.key, descriptor)
 
   const settings: SignerSettings = {
     issuer,
     keyId,
     algorithm: descriptor.name,
     subject,
-    audience: options.audience === undefined ? undefined : normalizeAudience(options.audience),
+    audience,
     expiresIn,
     backdate,
     claims,
@@ -285,46 +279,10 @@ function resolveSettings(options: SignerOptions): {
   return { settings, loaded }
 }
 
-function buildClaims(
-  settings: SignerSettings,
-  audience: Audience | undefined,
-  overrides: SignOverrides | undefined,
-): AsapClaims {
-  const aud = normalizeAudience(audience ?? settings.audience)
-  const now = Math.floor(settings.clock.now() / 1000)
-  const iat = now - settings.backdate
-
-  const claims: Record<string, unknown> = {
-    iss: settings.issuer,
-    aud,
-    iat,
-    nbf: iat,
-    exp: iat + settings.expiresIn,
-    jti: randomUUID(),
-    ...settings.claims,
-  }
-  if (settings.subject !== undefined && settings.claims.sub === undefined) {
-    claims.sub = settings.subject
-  }
-  if (overrides?.subject !== undefined) {
-    claims.sub = requireString(overrides.subject, 'subject', '"my-service"')
-  }
-  if (overrides?.claims !== undefined) {
-    const extra = parseClaims(overrides.claims, 'claims')
-    checkClaimTypes(extra, 'claims')
-    Object.assign(claims, extra)
-  }
-  claims.sub ??= claims.iss
-
-  const result = claims as AsapClaims
-  checkTimeClaims(result, now)
-  assertKeyIdOwnedBy(settings.keyId, result.iss, 'keyId')
-  return result
-}
-
 /**
  * Creates a {@link Signer}. Every option is checked and the private key is imported here, once, so
- * a configuration mistake throws at start-up instead of on the first request.
+ * a configuration mistake throws at start-up instead of on the first request. The checks include
+ * one test signature with the key and one dry run of the claims, which reads the clock once.
  *
  * @example Sign a token for one audience
  * ```ts
@@ -339,16 +297,30 @@ function buildClaims(
  * @throws {AsapError} a subclass with a stable `code` for each invalid option.
  */
 export function createSigner(options: SignerOptions): Signer {
-  const { settings, loaded } = resolveSettings(options)
-  const key = loaded.key
-  const header: AsapHeader = { alg: settings.algorithm, kid: settings.keyId, typ: 'JWT' }
-  const protectedHeader: JWTHeaderParameters = { ...header }
+  const { settings, loaded } = readOptions(options)
+  // A dry run makes additional claims that break the time rules, such as a fixed exp more than an
+  // hour ahead, fail here. The audience only fills the claim when no default is configured.
+  buildClaims(settings, settings.audience ?? 'audience-check', undefined)
+
+  const header: AsapHeader = Object.freeze({
+    alg: settings.algorithm,
+    kid: settings.keyId,
+    typ: 'JWT',
+  })
+  const signCompact = createCompactSigner(header, loaded.key)
 
   async function issue(audience?: Audience, overrides?: SignOverrides): Promise<IssuedToken> {
     const claims = buildClaims(settings, audience, overrides)
+    let payloadJson: string
+    try {
+      payloadJson = JSON.stringify(claims)
+    } catch (cause) {
+      throw unserialisableClaimsError('claims', cause)
+    }
+
     let token: string
     try {
-      token = await new SignJWT(claims).setProtectedHeader(protectedHeader).sign(key)
+      token = await signCompact(payloadJson)
     } catch (cause) {
       throw new AsapSigningError(
         `Signing a ${settings.algorithm} token with key ID ${JSON.stringify(settings.keyId)} failed: ${(cause as Error)?.message ?? cause}`,
@@ -363,6 +335,7 @@ export function createSigner(options: SignerOptions): Signer {
     keyId: settings.keyId,
     algorithm: settings.algorithm,
     expiresIn: settings.expiresIn,
+    audience: settings.audience,
   }
 
   return Object.freeze({

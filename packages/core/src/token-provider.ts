@@ -444,7 +444,8 @@ export function createTokenProvider(
   }
 
   function invalidate(audience?: Audience, options?: InvalidateOptions): void {
-    const token = options?.token
+    const given = options?.token
+    const token = given?.startsWith('Bearer ') ? given.slice(7) : given
     const audienceKey = audience === undefined ? undefined : audienceList(audience).join('\u0000')
     if (audienceKey === undefined && token === undefined) {
       cache.clear()

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { KeyObject } from 'node:crypto'
+import type { KeyObject, webcrypto } from 'node:crypto'
 
 /** The nine ASAP signing algorithms. */
 export type AsapAlgorithm =
@@ -39,10 +39,10 @@ export interface PrivateJwk {
  * - Base64 of PKCS#8 DER, without PEM armour;
  * - a data URI `data:application/pkcs8;kid=<percent-encoded key ID>;base64,<PKCS#8 DER>`;
  * - a private JWK, as an object or a JSON string;
- * - a `KeyObject` of type `private`;
+ * - a `KeyObject` of type `private`, or a WebCrypto `CryptoKey` of type `private`;
  * - a `Buffer` or `Uint8Array` holding any of the text forms, or PKCS#8 DER.
  */
-export type PrivateKeyInput = string | PrivateJwk | KeyObject | Uint8Array
+export type PrivateKeyInput = string | PrivateJwk | KeyObject | webcrypto.CryptoKey | Uint8Array
 
 /** Claims of an ASAP token, as they appear in its payload. */
 export interface AsapClaims {
@@ -128,8 +128,9 @@ export interface TokenProviderStats {
 /** Options of {@link TokenProvider.invalidate}. */
 export interface InvalidateOptions {
   /**
-   * Drop the cached token only when it is this token. Adapters use it after a 401 so that many
-   * concurrent rejections of one token cause one new signing, not one each.
+   * Drop the cached token only when it is this token, given bare or as the `Bearer <token>`
+   * header value. Adapters use it after a 401 so that many concurrent rejections of one token
+   * cause one new signing, not one each.
    */
   token?: string | undefined
 }
