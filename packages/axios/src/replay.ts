@@ -1,23 +1,8 @@
 /**
- * Whether a request may be sent a second time.
+ * Which request bodies may be sent a second time.
  *
  * @module
  */
-
-/** Methods that RFC 9110 (section 9.2.2) defines as idempotent. */
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
-  'GET',
-  'HEAD',
-  'OPTIONS',
-  'TRACE',
-  'PUT',
-  'DELETE',
-])
-
-/** Returns true when sending a request with `method` twice has the effect of sending it once. */
-export function isIdempotentMethod(method: string): boolean {
-  return IDEMPOTENT_METHODS.has(method.toUpperCase())
-}
 
 function isPlainData(value: object): boolean {
   if (Array.isArray(value)) {

@@ -6,13 +6,14 @@
  */
 
 import { ClientRequest } from 'node:http'
+import { isIdempotentMethod } from '@asap-auth/core'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { type Attempt, findAttempt } from './attempt.js'
 import { debug } from './debug.js'
 import { tokenOf } from './headers.js'
 import type { ResolvedAxiosOptions } from './options.js'
 import { hideTokensFromInspect } from './redact.js'
-import { isIdempotentMethod, isReplayableBody } from './replay.js'
+import { isReplayableBody } from './replay.js'
 
 /** The two handlers of the response interceptor. */
 export interface AsapResponseHandlers {

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isAudienceValue } from './claims.js'
 import { AsapError, AsapInvalidOptionError, AsapMissingOptionError } from './errors.js'
 import type { SignerOptions } from './signer.js'
 import {
@@ -77,6 +78,24 @@ export interface AsapRequestOptions extends SignOverrides {
    * be mapped: a token never goes to an origin the adapter options do not name.
    */
   audience?: Audience | undefined
+}
+
+/** Methods that RFC 9110, section 9.2.2, defines as idempotent. */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'TRACE',
+  'PUT',
+  'DELETE',
+])
+
+/**
+ * Returns true when sending a request with `method` twice has the effect of sending it once, so
+ * an adapter may retry it after a 401.
+ */
+export function isIdempotentMethod(method: string): boolean {
+  return IDEMPOTENT_METHODS.has(method.toUpperCase())
 }
 
 /** Resolves the audience of a request from its origin. */
@@ -151,12 +170,7 @@ function originOf(url: string | URL, field: string): string {
 }
 
 function checkAudienceValue(value: unknown, field: string): Audience {
-  const valid =
-    (typeof value === 'string' && value !== '') ||
-    (Array.isArray(value) &&
-      value.length > 0 &&
-      value.every((item) => typeof item === 'string' && item !== ''))
-  if (!valid) {
+  if (!isAudienceValue(value)) {
     throw new AsapInvalidOptionError(
       `Invalid audience ${JSON.stringify(value)} in ${field}: expected a non-empty string or a non-empty list of strings.`,
       { field },

@@ -112,17 +112,19 @@ function checkNumericDate(claims: ClaimSet, name: string, field: string): void {
   }
 }
 
-function checkAudienceClaim(claims: ClaimSet, field: string): void {
-  const value = claims.aud
-  if (value === undefined) {
-    return
-  }
-  const valid =
+/** Returns true when `value` is a non-empty string or a non-empty array of non-empty strings. */
+export function isAudienceValue(value: unknown): value is string | string[] {
+  return (
     (typeof value === 'string' && value !== '') ||
     (Array.isArray(value) &&
       value.length > 0 &&
       value.every((item) => typeof item === 'string' && item !== ''))
-  if (!valid) {
+  )
+}
+
+function checkAudienceClaim(claims: ClaimSet, field: string): void {
+  const value = claims.aud
+  if (value !== undefined && !isAudienceValue(value)) {
     throw claimsError(
       `${field}.aud`,
       `The "aud" claim in ${field} must be a non-empty string or a non-empty array of non-empty strings, got ${describe(value)}.`,

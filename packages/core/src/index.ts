@@ -13,6 +13,7 @@ export {
   type AudienceResolver,
   type AudienceTarget,
   createAudienceResolver,
+  isIdempotentMethod,
   normalizeOrigin,
   type ProviderOption,
   type ResolvedAdapterOptions,

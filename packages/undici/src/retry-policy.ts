@@ -4,17 +4,8 @@
  * @module
  */
 
+import { isIdempotentMethod } from '@asap-auth/core'
 import type { Dispatcher } from 'undici'
-
-/** Methods that RFC 9110 section 9.2.2 defines as idempotent. */
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
-  'GET',
-  'HEAD',
-  'OPTIONS',
-  'TRACE',
-  'PUT',
-  'DELETE',
-])
 
 /**
  * Tells whether a request body can be sent again: no body, a string, bytes or a `Blob`. A stream,
@@ -40,6 +31,6 @@ export function isRetryableRequest(opts: Dispatcher.DispatchOptions): boolean {
   if (opts.upgrade || method === 'CONNECT') {
     return false
   }
-  const idempotent = opts.idempotent ?? IDEMPOTENT_METHODS.has(method)
+  const idempotent = opts.idempotent ?? isIdempotentMethod(method)
   return idempotent && isReplayableBody(opts.body)
 }
