@@ -18,7 +18,7 @@ import {
 } from './token-provider.js'
 import type { Audience, SignOverrides, TokenProvider } from './types.js'
 
-/** The request an audience function is asked about. */
+/** The request passed to an audience function. */
 export interface AudienceTarget {
   /**
    * The request's origin as the HTTP client gives it, such as `https://billing.internal:8443`.
@@ -41,8 +41,8 @@ export type AudienceFunction = (target: AudienceTarget) => Audience | undefined
  * Which requests get a token, and for which audience:
  * - an object or `Map` from origin (`https://billing.internal:8443`) to audience;
  * - a function of the request that returns an audience or `undefined`;
- * - a single audience string, which binds to the one origin the adapter knows (for axios, the
- *   instance's `baseURL`).
+ * - a single audience string, which binds to the one origin the adapter is given (for axios, the
+ *   origin of the instance's `baseURL`).
  */
 export type AudienceOption =
   | Readonly<Record<string, Audience>>
@@ -50,7 +50,7 @@ export type AudienceOption =
   | AudienceFunction
   | string
 
-/** Where an adapter gets its tokens: a provider, or signer options to create one from. */
+/** The source of an adapter's tokens: a provider, or signer options to create one from. */
 export type ProviderOption = TokenProvider | (SignerOptions & TokenProviderOptions)
 
 /** Options every adapter accepts. */
@@ -60,7 +60,7 @@ export interface AsapAdapterOptions {
    * created. Share one provider between adapters so they share the cache.
    */
   provider: ProviderOption
-  /** Which origins get a token, and for which audience. See {@link AudienceOption}. */
+  /** The mapping from request origins to audiences. See {@link AudienceOption}. */
   audience: AudienceOption
   /**
    * Replace an `Authorization` header that the request already carries. By default a request that

@@ -313,7 +313,7 @@ export function createTokenProvider(
     )
     entry.pending = signing
     if (background) {
-      // Nobody may be waiting on a background refresh; its failure is counted and logged above.
+      // No caller may be waiting on a background refresh. Its failure is counted and logged above.
       signing.catch(() => {})
     }
     return signing
@@ -377,7 +377,7 @@ export function createTokenProvider(
     return startSigning(entry, false)
   }
 
-  /** Returns the cache key, or `undefined` when the audience is invalid and the signer must say why. */
+  /** Returns the cache key, or `undefined` for an invalid audience, which the signer then rejects. */
   function keyFor(audience: Audience | undefined, overrides: SignOverrides | undefined) {
     const effective = audience ?? signer.audience
     if (effective === undefined || effective === '') {
