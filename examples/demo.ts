@@ -94,6 +94,11 @@ function printTable(rows: readonly string[][]): void {
   }
 }
 
+/** Returns `2 signings` or `1 signing`. */
+function count(amount: number, noun: string): string {
+  return `${amount} ${noun}${amount === 1 ? '' : 's'}`
+}
+
 /** Describes each call's token as new (first use of its `jti`) or reused. */
 function tokenUse(results: readonly CallResult[]): string[] {
   const seen = new Set<string>()
@@ -171,8 +176,9 @@ async function runLocalDemo(): Promise<boolean> {
     const requests = results.length - 1
     console.log('')
     console.log(
-      `Provider: ${stats.signed} signings for ${requests} signed requests ` +
-        `(reused ${stats.reused}, joined a signing in progress ${stats.joined}, failed ${stats.failed})`,
+      `Provider: ${count(stats.signed, 'signing')} for ${requests} signed requests. ` +
+        `${stats.reused} found a cached token, ${stats.joined} waited for a signing in progress, ` +
+        `${count(stats.failed, 'signing')} failed.`,
     )
 
     const problems = checkLocalResults(results, services, stats.signed)
@@ -239,13 +245,23 @@ async function runAgainstTarget(target: string): Promise<boolean> {
     const rows = [['client', 'url', 'status']]
     let ok = true
     for (const client of Object.keys(callers) as Client[]) {
-      const { status } = await callers[client](target)
-      ok &&= status >= 200 && status < 300
-      rows.push([client, target, String(status)])
+      let status: string
+      try {
+        status = String((await callers[client](target)).status)
+      } catch (error) {
+        status = `failed: ${(error as Error).message}`
+      }
+      ok &&= /^2\d\d$/.test(status)
+      rows.push([client, target, status])
     }
     printTable(rows)
     const stats = provider.stats()
-    console.log(`\nProvider: ${stats.signed} signings for ${rows.length - 1} requests`)
+    console.log(`\nProvider: ${count(stats.signed, 'signing')} for ${rows.length - 1} requests`)
+    if (!ok) {
+      console.log(
+        'A 401 usually means a wrong ASAP_AUDIENCE, a key ID not published in the key repository, or clock skew: see "Troubleshooting a 401" in the README.',
+      )
+    }
     return ok
   } finally {
     setGlobalDispatcher(previousDispatcher)
