@@ -149,7 +149,8 @@ export function checkClaimTypes(claims: ClaimSet, field: string): void {
 
 /**
  * Checks the time claims of a complete claim set against the ASAP rules: `exp` after `iat`,
- * a lifetime of at most one hour, and an `iat` that is not ahead of `nowSeconds`.
+ * a lifetime of at most one hour, an `iat` and `nbf` that are not ahead of `nowSeconds`, and an
+ * `exp` after it, so the token is valid when issued.
  *
  * @throws {AsapInvalidClaimsError}
  */
@@ -171,6 +172,18 @@ export function checkTimeClaims(claims: AsapClaims, nowSeconds: number): void {
     throw claimsError(
       'iat',
       `The "iat" claim ${claims.iat} is ahead of the current time ${nowSeconds}, and ASAP verifiers reject tokens issued in the future. Remove "iat" from the claims.`,
+    )
+  }
+  if (claims.exp <= nowSeconds) {
+    throw claimsError(
+      'exp',
+      `The "exp" claim ${claims.exp} is not after the current time ${nowSeconds}, so the token would be expired when issued. Remove "exp" from the claims or set it later.`,
+    )
+  }
+  if (claims.nbf !== undefined && claims.nbf > nowSeconds) {
+    throw claimsError(
+      'nbf',
+      `The "nbf" claim ${claims.nbf} is ahead of the current time ${nowSeconds}, so the token would not be valid yet when issued. Remove "nbf" from the claims.`,
     )
   }
 }

@@ -106,6 +106,13 @@ function loadCryptoKey(key: webcrypto.CryptoKey, field: string): LoadedPrivateKe
 }
 
 /**
+ * Longest key text or DER accepted, in characters or bytes. A PEM of a 16384-bit RSA key is
+ * about 12,700 characters, so this leaves room for certificates and parameters next to the key
+ * while parsing stays fast on hostile or broken input.
+ */
+export const MAX_KEY_INPUT_LENGTH = 65_536
+
+/**
  * Reads a private key given in any form of {@link PrivateKeyInput}:
  * - a PEM string: PKCS#8, PKCS#1 RSA or SEC1 EC. An `EC PARAMETERS` block and certificates next
  *   to the key are ignored;
@@ -127,10 +134,19 @@ function loadCryptoKey(key: webcrypto.CryptoKey, field: string): LoadedPrivateKe
  * @throws {AsapKeyNotPrivateError} for a public key, certificate or secret key.
  * @throws {AsapUnsupportedKeyFormatError} for an encrypted or OpenSSH key; the message gives the
  *   command that converts it.
- * @throws {AsapInvalidKeyError} for anything else that is not a readable private key.
+ * @throws {AsapInvalidKeyError} for input longer than {@link MAX_KEY_INPUT_LENGTH}, and anything
+ *   else that is not a readable private key.
  * @throws {AsapInvalidKeyIdError} when the `kid` of a data URI is not valid percent-encoding.
  */
 export function loadPrivateKey(input: PrivateKeyInput, field = 'privateKey'): LoadedPrivateKey {
+  const length = typeof input === 'string' || input instanceof Uint8Array ? input.length : 0
+  if (length > MAX_KEY_INPUT_LENGTH) {
+    throw unreadable(
+      field,
+      `is ${length} characters or bytes long, more than the ${MAX_KEY_INPUT_LENGTH} a private key can take`,
+      GIVE_ACCEPTED_FORM,
+    )
+  }
   if (input instanceof KeyObject) {
     return loadKeyObject(input, field)
   }
