@@ -16,6 +16,16 @@ async function load(fixture: string) {
   return JSON.parse(stdout)
 }
 
+/** The class name and `code` each fixture error must carry, by the key the fixtures use. */
+const expectedErrors: Record<string, { name: string; code: string }> = {
+  missingOption: { name: 'AsapMissingOptionError', code: 'ERR_ASAP_OPTION_MISSING' },
+  unknownOption: { name: 'AsapInvalidOptionError', code: 'ERR_ASAP_OPTION_INVALID' },
+  keyIdNotOwned: { name: 'AsapKeyIdNotOwnedError', code: 'ERR_ASAP_KEY_ID_NOT_OWNED' },
+  environment: { name: 'AsapEnvironmentError', code: 'ERR_ASAP_ENV_INVALID' },
+  verification: { name: 'AsapVerificationError', code: 'ERR_ASAP_TOKEN_MALFORMED' },
+  urlChanged: { name: 'AsapUrlChangedError', code: 'ERR_ASAP_URL_CHANGED' },
+}
+
 describe('built packages', () => {
   it('load and sign from CommonJS', async () => {
     const summary = await load('dist-check.cjs')
@@ -32,6 +42,26 @@ describe('built packages', () => {
     expect(summary.crossBuildInstanceOf).toBe(true)
     expect(summary.crossBuildIsAsapError).toBe(true)
     expect(summary.crossBuildWrongClass).toBe(false)
+  })
+
+  it.each(['dist-check.cjs', 'dist-check.mjs'])('keep error class names in %s', async (fixture) => {
+    const summary = await load(fixture)
+
+    expect(Object.keys(summary.errors).sort()).toEqual(Object.keys(expectedErrors).sort())
+    for (const [key, expected] of Object.entries(expectedErrors)) {
+      const error = summary.errors[key]
+      expect(error.name, key).toBe(expected.name)
+      expect(error.code, key).toBe(expected.code)
+      expect(error.stackHead.split(': ')[0], key).toBe(expected.name)
+    }
+  })
+
+  it('reject a misspelled signer option', async () => {
+    const summary = await load('dist-check.cjs')
+
+    expect(summary.errors.unknownOption.stackHead).toContain(
+      '"expiresin" is not an option of createSigner. Did you mean "expiresIn"?',
+    )
   })
 
   it('export the same names from both formats', async () => {

@@ -10,10 +10,13 @@
 
 import { isAudienceValue } from './claims.js'
 import { AsapError, AsapInvalidOptionError, AsapMissingOptionError } from './errors.js'
+import { assertKnownOptions } from './option-names.js'
 import type { SignerOptions } from './signer.js'
 import {
   createTokenProvider,
+  isSigner,
   isTokenProvider,
+  SIGNER_AND_PROVIDER_OPTION_NAMES,
   type TokenProviderOptions,
 } from './token-provider.js'
 import type { Audience, SignOverrides, TokenProvider } from './types.js'
@@ -71,6 +74,20 @@ export interface AsapAdapterOptions {
   replaceAuthorization?: boolean | undefined
 }
 
+const adapterOptionNames: Readonly<Record<keyof AsapAdapterOptions, true>> = {
+  provider: true,
+  audience: true,
+  replaceAuthorization: true,
+}
+
+/** An adapter's name and its own option names, for {@link resolveAdapterOptions}. */
+export interface AdapterDescription {
+  /** The function a user calls to set up the adapter, such as `withAsap`. */
+  readonly name: string
+  /** The option names the adapter accepts in addition to those of {@link AsapAdapterOptions}. */
+  readonly options: readonly string[]
+}
+
 /** Per-request settings, given as `config.asap` (axios) or `opts.asap` (undici). */
 export interface AsapRequestOptions extends SignOverrides {
   /**
@@ -78,6 +95,62 @@ export interface AsapRequestOptions extends SignOverrides {
    * be mapped: a token never goes to an origin the adapter options do not name.
    */
   audience?: Audience | undefined
+}
+
+const REQUEST_OPTION_NAMES: ReadonlySet<string> = new Set(['audience', 'subject', 'claims'])
+
+function describeRequestOption(value: unknown): string {
+  if (Array.isArray(value)) {
+    return 'an array'
+  }
+  if (typeof value === 'function') {
+    return 'a function'
+  }
+  return `${typeof value} ${String(value)}`
+}
+
+/**
+ * Validates a per-request `asap` setting as an adapter receives it. Returns `false` for a request
+ * that opts out, `undefined` when nothing is set (`undefined` or `null`), and the options
+ * otherwise.
+ *
+ * `claims.aud` is refused: the audience of a request follows its origin, and a per-request
+ * audience goes through `audience`, which is only honoured for a mapped origin.
+ *
+ * @param value - The `asap` value of the request.
+ * @param where - Where the value was found, for the message, such as `the request config`.
+ * @throws {AsapInvalidOptionError} when the value is not `false`, `undefined`, `null` or an object
+ *   with only `audience`, `subject` and `claims`, or when `claims` sets `aud`.
+ */
+export function readRequestOptions(
+  value: unknown,
+  where: string,
+): false | AsapRequestOptions | undefined {
+  if (value === undefined || value === null || value === false) {
+    return value === false ? false : undefined
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new AsapInvalidOptionError(
+      `Invalid asap option (${describeRequestOption(value)}) in ${where}: expected false, or an object such as { audience: "billing" } with audience, subject or claims.`,
+      { field: 'asap' },
+    )
+  }
+  for (const key of Object.keys(value)) {
+    if (!REQUEST_OPTION_NAMES.has(key)) {
+      throw new AsapInvalidOptionError(
+        `Unknown key ${JSON.stringify(key)} in the asap option of ${where}. Use only audience, subject and claims.`,
+        { field: `asap.${key}` },
+      )
+    }
+  }
+  const claims: unknown = (value as AsapRequestOptions).claims
+  if (typeof claims === 'object' && claims !== null && Object.hasOwn(claims, 'aud')) {
+    throw new AsapInvalidOptionError(
+      `The asap option of ${where} sets claims.aud, which would send a token for one audience to the origin mapped to another. Set asap.audience instead; it applies only to a mapped origin.`,
+      { field: 'asap.claims.aud' },
+    )
+  }
+  return value as AsapRequestOptions
 }
 
 /** Methods that RFC 9110, section 9.2.2, defines as idempotent. */
@@ -286,19 +359,30 @@ export function resolveRequestAudience(
 
 /**
  * Validates the options every adapter shares and creates the provider when signer options are
- * given.
+ * given. An option name that neither {@link AsapAdapterOptions} nor `adapter.options` lists is
+ * rejected, and so is one in signer options given as `provider` that neither `createSigner` nor
+ * `createTokenProvider` accepts.
  *
+ * @param defaultOrigin - The origin a single audience string binds to.
+ * @param adapter - The adapter's name and its own option names. By default the adapter is named
+ *   "the ASAP adapter" and has no options of its own.
  * @throws {AsapError} a subclass with a stable `code` for each invalid option.
  */
 export function resolveAdapterOptions(
   options: AsapAdapterOptions,
   defaultOrigin?: string | URL,
+  adapter: AdapterDescription = { name: 'the ASAP adapter', options: [] },
 ): ResolvedAdapterOptions {
   if (typeof options !== 'object' || options === null) {
     throw new AsapInvalidOptionError('Expected an options object with provider and audience.', {
       field: 'options',
     })
   }
+  assertKnownOptions(
+    options,
+    [...Object.keys(adapterOptionNames), ...adapter.options],
+    adapter.name,
+  )
   if (options.provider === undefined || options.provider === null) {
     throw new AsapMissingOptionError(
       'Missing provider: give a TokenProvider from createTokenProvider(), or signer options such as { issuer, keyId, privateKey }.',
@@ -314,6 +398,15 @@ export function resolveAdapterOptions(
   }
 
   const audience = createAudienceResolver(options.audience, defaultOrigin)
+  // createTokenProvider also takes a Signer at run time, whose members are not option names.
+  if (!isTokenProvider(options.provider) && !isSigner(options.provider)) {
+    assertKnownOptions(
+      options.provider,
+      SIGNER_AND_PROVIDER_OPTION_NAMES,
+      'provider (signer and token provider options)',
+      'provider',
+    )
+  }
   const provider = isTokenProvider(options.provider)
     ? options.provider
     : createTokenProvider(options.provider)

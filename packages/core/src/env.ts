@@ -5,12 +5,17 @@
  */
 
 import type { KeyObject } from 'node:crypto'
-import { algorithmDescriptor } from './algorithms.js'
+import { ASAP_ALGORITHMS, algorithmDescriptor, isAsapAlgorithm } from './algorithms.js'
 import { MAX_LIFETIME_SECONDS } from './claims.js'
-import { AsapEnvironmentError, type AsapEnvironmentProblem, isAsapError } from './errors.js'
+import {
+  AsapEnvironmentError,
+  type AsapEnvironmentProblem,
+  AsapKeyAlgorithmMismatchError,
+  isAsapError,
+} from './errors.js'
 import { assertKeyFitsAlgorithm, assertKeySigns } from './key-algorithm.js'
 import { isDataUri } from './key-data-uri.js'
-import { assertKeyIdOwnedBy, assertValidKeyId } from './key-id.js'
+import { explainKeyIdProblem, isKeyIdOwnedBy, keyIdProblem } from './key-id.js'
 import { normalizeKeyText } from './key-text.js'
 import { type LoadedPrivateKey, loadPrivateKey } from './private-key.js'
 import type { SignerOptions } from './signer.js'
@@ -31,6 +36,17 @@ export type Environment = Readonly<Record<string, string | undefined>>
 
 const DATA_URI_HINT = 'or give ASAP_PRIVATE_KEY as a data:application/pkcs8;kid=… URI'
 
+/**
+ * Rewrites the message of a check that was given the variable as its field, such as "The
+ * ASAP_PRIVATE_KEY is a public key …", for a problem list line, which starts with the variable
+ * already: "is a public key …".
+ */
+function withoutVariableName(message: string, variable: string): string {
+  const subject = `The ${variable} `
+  const text = message.startsWith(subject) ? message.slice(subject.length) : message
+  return text.replaceAll(` the ${variable} `, ' the ')
+}
+
 /** Collects one problem per variable, so that one error can name them all. */
 class ProblemList {
   readonly problems: AsapEnvironmentProblem[] = []
@@ -47,7 +63,7 @@ class ProblemList {
       if (!isAsapError(error)) {
         throw error
       }
-      this.add(variable, error.message)
+      this.add(variable, withoutVariableName(error.message, variable))
       return undefined
     }
   }
@@ -94,6 +110,45 @@ function readExpiresIn(env: Environment, problems: ProblemList): number | undefi
   return seconds
 }
 
+function readAlgorithm(env: Environment, problems: ProblemList): AsapAlgorithm | undefined {
+  const value = readVariable(env, 'ASAP_ALGORITHM')
+  if (value === undefined) {
+    return 'RS256'
+  }
+  if (isAsapAlgorithm(value)) {
+    return value
+  }
+  const upper = value.toUpperCase()
+  const caseHint = isAsapAlgorithm(upper)
+    ? ` Algorithm names are case-sensitive: use "${upper}".`
+    : ''
+  problems.add(
+    'ASAP_ALGORITHM',
+    `is ${JSON.stringify(value)}, but ASAP allows only ${ASAP_ALGORITHMS.join(', ')}.${caseHint}`,
+  )
+  return undefined
+}
+
+/**
+ * Names the variables in the message of a key that does not fit the algorithm, which names the
+ * `algorithm` option. NOTE: the replaced phrases are those of key-algorithm.ts, and
+ * option-messages.test.ts checks the result word for word.
+ */
+function mismatchInEnvironmentTerms(
+  error: AsapKeyAlgorithmMismatchError,
+  algorithm: AsapAlgorithm,
+  algorithmIsDefault: boolean,
+): AsapKeyAlgorithmMismatchError {
+  let message = error.message.replace('Set algorithm to ', 'Set ASAP_ALGORITHM to ')
+  if (algorithmIsDefault) {
+    message = message.replace(
+      `cannot sign ${algorithm}.`,
+      `cannot sign ${algorithm}, the default when ASAP_ALGORITHM is unset.`,
+    )
+  }
+  return new AsapKeyAlgorithmMismatchError(message, { field: error.field })
+}
+
 function readPrivateKey(
   env: Environment,
   algorithm: AsapAlgorithm | undefined,
@@ -110,8 +165,15 @@ function readPrivateKey(
     return loaded
   }
   const descriptor = algorithmDescriptor(algorithm)
+  const algorithmIsDefault = readVariable(env, 'ASAP_ALGORITHM') === undefined
   const usable = problems.check('ASAP_PRIVATE_KEY', () => {
-    assertKeyFitsAlgorithm(loaded.key, descriptor, 'ASAP_PRIVATE_KEY')
+    try {
+      assertKeyFitsAlgorithm(loaded.key, descriptor, 'ASAP_PRIVATE_KEY')
+    } catch (error) {
+      throw error instanceof AsapKeyAlgorithmMismatchError
+        ? mismatchInEnvironmentTerms(error, algorithm, algorithmIsDefault)
+        : error
+    }
     assertKeySigns(loaded.key, descriptor, 'ASAP_PRIVATE_KEY')
     return true
   })
@@ -151,13 +213,24 @@ function resolveKeyId(
     return undefined
   }
 
-  return problems.check(variable, () => {
-    assertValidKeyId(keyId, variable)
-    if (issuer !== undefined) {
-      assertKeyIdOwnedBy(keyId, issuer, variable)
-    }
-    return keyId
-  })
+  const stated =
+    variable === 'ASAP_KEY_ID'
+      ? `is ${JSON.stringify(keyId)}`
+      : `carries the key ID ${JSON.stringify(keyId)} in its kid parameter`
+  const problem = keyIdProblem(keyId)
+  if (problem !== undefined) {
+    problems.add(variable, `${stated}, but ${explainKeyIdProblem(problem)}`)
+    return undefined
+  }
+  if (issuer !== undefined && !isKeyIdOwnedBy(keyId, issuer)) {
+    problems.add(
+      variable,
+      `${stated}, but verifiers accept from the issuer ${JSON.stringify(issuer)} only key IDs that start with "${issuer}/". ` +
+        `Publish the key under a key ID such as "${issuer}/key-1", or correct ASAP_ISSUER.`,
+    )
+    return undefined
+  }
+  return keyId
 }
 
 /**
@@ -192,10 +265,7 @@ export function signerOptionsFromEnv(env: Environment = process.env): Environmen
   if (issuer === undefined) {
     problems.add('ASAP_ISSUER', 'is missing. Set it to the identifier of this service.')
   }
-  const algorithmName = readVariable(env, 'ASAP_ALGORITHM')
-  const algorithm = problems.check('ASAP_ALGORITHM', () =>
-    algorithmDescriptor(algorithmName ?? 'RS256', 'ASAP_ALGORITHM'),
-  )?.name
+  const algorithm = readAlgorithm(env, problems)
   const expiresIn = readExpiresIn(env, problems)
   const audience = readAudience(env, problems)
   const loaded = readPrivateKey(env, algorithm, problems)

@@ -53,7 +53,9 @@ export class AsapError extends Error {
 
   constructor(code: string, message: string, options: AsapErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.name = new.target.name
+    // esbuild compiles a class that refers to itself into `class _Name`, so the leading
+    // underscore is dropped. (Its keepNames option would keep it, at a cost on every closure.)
+    this.name = new.target.name.replace(/^_+/, '')
     this.code = code
     this.field = options.field
     Object.defineProperty(this, brand, { value: true })

@@ -5,6 +5,7 @@
  */
 
 export {
+  type AdapterDescription,
   type AsapAdapterOptions,
   AsapOriginNotMappedError,
   type AsapRequestOptions,
@@ -17,6 +18,7 @@ export {
   normalizeOrigin,
   type ProviderOption,
   type ResolvedAdapterOptions,
+  readRequestOptions,
   resolveAdapterOptions,
   resolveRequestAudience,
 } from './adapter.js'
@@ -25,9 +27,11 @@ export { MAX_LIFETIME_SECONDS } from './claims.js'
 export { type Environment, type EnvironmentSignerOptions, signerOptionsFromEnv } from './env.js'
 export * from './errors.js'
 export { isKeyIdOwnedBy, isValidKeyId, keyIdProblem } from './key-id.js'
+export { assertKnownOptions } from './option-names.js'
 export {
   type LoadedPrivateKey,
   loadPrivateKey,
+  MAX_KEY_INPUT_LENGTH,
   type PrivateKeyForm,
 } from './private-key.js'
 export {

@@ -8,6 +8,10 @@ import { AsapInvalidKeyIdError, AsapKeyIdNotOwnedError } from './errors.js'
 
 const segmentPattern = /^[A-Za-z0-9_.+-]+$/
 
+/** The {@link keyIdProblem} of a key ID with a character outside the allowed set. */
+const CHARACTER_PROBLEM =
+  'may contain only ASCII letters, digits, "_", ".", "+", "-" and "/" between segments'
+
 /**
  * Returns why `keyId` breaks the ASAP key ID rules, or `undefined` when it is valid.
  *
@@ -36,7 +40,7 @@ export function keyIdProblem(keyId: unknown): string | undefined {
       return 'must not contain a "." segment'
     }
     if (!segmentPattern.test(segment)) {
-      return 'may contain only ASCII letters, digits, "_", ".", "+", "-" and "/" between segments'
+      return CHARACTER_PROBLEM
     }
   }
   return undefined
@@ -53,6 +57,20 @@ export function isKeyIdOwnedBy(keyId: string, issuer: string): boolean {
 }
 
 /**
+ * Explains a {@link keyIdProblem} and how to fix it, as "a key ID …", stating the allowed
+ * characters once.
+ */
+export function explainKeyIdProblem(problem: string): string {
+  if (problem === CHARACTER_PROBLEM) {
+    return `a key ID ${problem}, such as "my-service/key-1".`
+  }
+  return (
+    `a key ID ${problem}. ` +
+    'Use segments of ASCII letters, digits, "_", ".", "+" and "-" joined by "/", such as "my-service/key-1".'
+  )
+}
+
+/**
  * Throws unless `keyId` follows the ASAP key ID rules.
  *
  * @throws {AsapInvalidKeyIdError}
@@ -61,8 +79,7 @@ export function assertValidKeyId(keyId: unknown, field = 'keyId'): asserts keyId
   const problem = keyIdProblem(keyId)
   if (problem !== undefined) {
     throw new AsapInvalidKeyIdError(
-      `Invalid ${field} ${JSON.stringify(keyId)}: a key ID ${problem}. ` +
-        'Use segments of ASCII letters, digits, "_", ".", "+" and "-" joined by "/", such as "my-service/key-1".',
+      `Invalid ${field} ${JSON.stringify(keyId)}: ${explainKeyIdProblem(problem)}`,
       { field },
     )
   }

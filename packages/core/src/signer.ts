@@ -24,6 +24,7 @@ import {
 import { createCompactSigner } from './jws.js'
 import { assertKeyFitsAlgorithm, assertKeySigns } from './key-algorithm.js'
 import { assertKeyIdOwnedBy, assertValidKeyId } from './key-id.js'
+import { assertKnownOptions } from './option-names.js'
 import { type LoadedPrivateKey, loadPrivateKey } from './private-key.js'
 import { buildClaims, type SignerSettings } from './token-claims.js'
 import type {
@@ -99,19 +100,73 @@ export interface SignerOptions {
   clock?: Clock | undefined
 }
 
+const signerOptionNames: Readonly<Record<keyof SignerOptions, true>> = {
+  issuer: true,
+  keyId: true,
+  privateKey: true,
+  algorithm: true,
+  subject: true,
+  audience: true,
+  expiresIn: true,
+  backdate: true,
+  additionalClaims: true,
+  clock: true,
+}
+
+/** Every option name of {@link createSigner}. */
+export const SIGNER_OPTION_NAMES: readonly string[] = Object.freeze(Object.keys(signerOptionNames))
+
 /** The largest accepted `backdate`, in seconds. A larger skew means a broken clock to fix. */
 const MAX_BACKDATE = 60
 
 type ClaimSet = Record<string, unknown>
 
-function requireString(value: unknown, field: string, example: string): string {
+/** A string option's name, meaning and example value, for messages. */
+interface StringOption {
+  readonly field: string
+  /** Completes "set it to …", such as `this service's identifier`. */
+  readonly meaning: string
+  readonly example: string
+  /** A sentence that ends the "missing" message, when there is more than one way to fix it. */
+  readonly alternative?: string
+}
+
+const ISSUER_OPTION: StringOption = {
+  field: 'issuer',
+  meaning: "this service's identifier",
+  example: '"my-service"',
+}
+
+const KEY_ID_OPTION: StringOption = {
+  field: 'keyId',
+  meaning: 'the key ID under which the public key is published',
+  example: '"my-service/key-1"',
+  alternative: 'or give the key as a data URI with a kid parameter',
+}
+
+const SUBJECT_OPTION: StringOption = {
+  field: 'subject',
+  meaning: 'the principal the token acts for',
+  example: '"user-1"',
+  alternative: 'or leave it unset so that it defaults to the issuer',
+}
+
+function missingOption(option: StringOption): AsapMissingOptionError {
+  const alternative = option.alternative === undefined ? '' : `, ${option.alternative}`
+  return new AsapMissingOptionError(
+    `Missing ${option.field}: set it to ${option.meaning}, such as ${option.example}${alternative}.`,
+    { field: option.field },
+  )
+}
+
+function requireString(value: unknown, option: StringOption): string {
   if (value === undefined || value === null || value === '') {
-    throw new AsapMissingOptionError(`Missing ${field}: set it to ${example}.`, { field })
+    throw missingOption(option)
   }
   if (typeof value !== 'string') {
     throw new AsapInvalidOptionError(
-      `Invalid ${field}: expected a string such as ${example}, got ${typeof value}.`,
-      { field },
+      `Invalid ${option.field}: expected ${option.meaning} as a string, such as ${option.example}, got ${typeof value}.`,
+      { field: option.field },
     )
   }
   return value
@@ -201,11 +256,7 @@ function resolveKeyId(
   if (loaded.keyId !== undefined) {
     return { keyId: loaded.keyId, field: 'privateKey.kid' }
   }
-  throw new AsapMissingOptionError(
-    'Missing keyId: set it to the key ID under which the public key is published, such as "my-service/key-1", ' +
-      'or give the key as a data URI with a kid parameter.',
-    { field: 'keyId' },
-  )
+  throw missingOption(KEY_ID_OPTION)
 }
 
 function readOptions(options: SignerOptions): {
@@ -217,12 +268,11 @@ function readOptions(options: SignerOptions): {
       field: 'options',
     })
   }
+  assertKnownOptions(options, SIGNER_OPTION_NAMES, 'createSigner')
 
-  const optionIssuer = requireString(options.issuer, 'issuer', '"my-service"')
+  const optionIssuer = requireString(options.issuer, ISSUER_OPTION)
   const explicitKeyId =
-    options.keyId === undefined
-      ? undefined
-      : requireString(options.keyId, 'keyId', '"my-service/key-1"')
+    options.keyId === undefined ? undefined : requireString(options.keyId, KEY_ID_OPTION)
   if (explicitKeyId !== undefined) {
     assertValidKeyId(explicitKeyId, 'keyId')
   }
@@ -249,9 +299,7 @@ function readOptions(options: SignerOptions): {
     )
   }
   const subject =
-    options.subject === undefined
-      ? undefined
-      : requireString(options.subject, 'subject', '"my-service"')
+    options.subject === undefined ? undefined : requireString(options.subject, SUBJECT_OPTION)
   const clock = readClock(options.clock)
   const claims = readStaticClaims(options.additionalClaims)
   const issuer = (claims.iss as string | undefined) ?? optionIssuer

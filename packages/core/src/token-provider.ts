@@ -14,7 +14,8 @@ import { LRUCache } from 'lru-cache'
 import { normalizeAudience } from './claims.js'
 import { debug } from './debug.js'
 import { AsapInvalidOptionError } from './errors.js'
-import { createSigner, type SignerOptions } from './signer.js'
+import { assertKnownOptions } from './option-names.js'
+import { createSigner, SIGNER_OPTION_NAMES, type SignerOptions } from './signer.js'
 import type {
   Audience,
   Clock,
@@ -82,6 +83,28 @@ export interface TokenProviderOptions {
   clock?: Clock | undefined
 }
 
+const tokenProviderOptionNames: Readonly<Record<keyof TokenProviderOptions, true>> = {
+  cache: true,
+  max: true,
+  refreshMargin: true,
+  refreshAhead: true,
+  clock: true,
+}
+
+/** Every option name of {@link TokenProviderOptions}. */
+export const TOKEN_PROVIDER_OPTION_NAMES: readonly string[] = Object.freeze(
+  Object.keys(tokenProviderOptionNames),
+)
+
+/**
+ * Every option name of signer options merged with provider options, as `createTokenProvider` and
+ * an adapter's `provider` option accept them. `clock` belongs to both.
+ */
+export const SIGNER_AND_PROVIDER_OPTION_NAMES: readonly string[] = Object.freeze([
+  ...SIGNER_OPTION_NAMES,
+  ...TOKEN_PROVIDER_OPTION_NAMES.filter((name) => !SIGNER_OPTION_NAMES.includes(name)),
+])
+
 /** A cached token, or a placeholder for one being signed. */
 interface CacheEntry {
   readonly key: string
@@ -110,7 +133,8 @@ export function isTokenProvider(value: unknown): value is TokenProvider {
   return typeof value === 'object' && value !== null && providerBrand in value
 }
 
-function isSigner(value: unknown): value is Signer {
+/** Returns true when `value` has the shape of a {@link Signer}, such as one from `createSigner`. */
+export function isSigner(value: unknown): value is Signer {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -159,6 +183,55 @@ function hasOverrides(overrides: SignOverrides | undefined): boolean {
   return claims !== undefined && Object.keys(claims).length > 0
 }
 
+/** Marks overrides that cannot be copied; the signer is then left to reject them. */
+const UNSETTLED: unique symbol = Symbol('unsettled overrides')
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) {
+      deepFreeze(member)
+    }
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
+ * Returns a frozen copy of `overrides` as the signer will write them. The claims go through one
+ * JSON round trip, so a `Date` becomes its ISO text and a getter is read once, and the cache key
+ * and every later signing of the entry, in the background too, use this same copy. Changes the
+ * caller makes afterwards affect neither. Returns `undefined` when nothing is overridden, and
+ * {@link UNSETTLED} when the claims are not a plain object or cannot be written as JSON.
+ */
+function settleOverrides(
+  overrides: SignOverrides | undefined,
+): SignOverrides | undefined | typeof UNSETTLED {
+  if (overrides === undefined) {
+    return undefined
+  }
+  const { subject, claims } = overrides
+  if (claims === undefined) {
+    return subject === undefined ? undefined : Object.freeze({ subject })
+  }
+  const prototype: unknown =
+    typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+      ? Object.getPrototypeOf(claims)
+      : undefined
+  if (prototype !== Object.prototype && prototype !== null) {
+    return UNSETTLED
+  }
+  let copy: Record<string, unknown>
+  try {
+    copy = JSON.parse(JSON.stringify(claims)) as Record<string, unknown>
+  } catch {
+    return UNSETTLED
+  }
+  if (subject === undefined && Object.keys(copy).length === 0) {
+    return undefined
+  }
+  return Object.freeze({ subject, claims: deepFreeze(copy) })
+}
+
 function audienceList(audience: Audience): string[] {
   const normalized = normalizeAudience(audience)
   return typeof normalized === 'string' ? [normalized] : [...normalized].sort()
@@ -184,10 +257,26 @@ function cacheKey(audience: Audience, overrides: SignOverrides | undefined): str
   return `\u0000${JSON.stringify([list, subject, claims])}`
 }
 
+/** Copies the members of `options` that `createSigner` accepts. */
+function signerPart(options: SignerOptions & TokenProviderOptions): SignerOptions {
+  const part: Record<string, unknown> = {}
+  for (const name of SIGNER_OPTION_NAMES) {
+    if (Object.hasOwn(options, name)) {
+      part[name] = options[name as keyof SignerOptions]
+    }
+  }
+  return part as unknown as SignerOptions
+}
+
 function resolveSignerAndOptions(
   signerOrOptions: Signer | (SignerOptions & TokenProviderOptions),
   options: TokenProviderOptions | undefined,
 ): { signer: Signer; options: TokenProviderOptions } {
+  assertKnownOptions(
+    options,
+    TOKEN_PROVIDER_OPTION_NAMES,
+    'the second argument of createTokenProvider',
+  )
   if (isSigner(signerOrOptions)) {
     const settings = options ?? {}
     if (settings.clock !== undefined && settings.clock !== signerOrOptions.clock) {
@@ -204,8 +293,9 @@ function resolveSignerAndOptions(
       { field: 'signer' },
     )
   }
+  assertKnownOptions(signerOrOptions, SIGNER_AND_PROVIDER_OPTION_NAMES, 'createTokenProvider')
   const merged = { ...signerOrOptions, ...options }
-  return { signer: createSigner(merged), options: merged }
+  return { signer: createSigner(signerPart(merged)), options: merged }
 }
 
 /**
@@ -357,12 +447,16 @@ export function createTokenProvider(
       return entry.pending
     }
     if (entry === undefined) {
+      // A copy, so that a caller who changes its array later cannot change what a background
+      // refresh signs under this key.
+      const ownAudience = Array.isArray(audience) ? Object.freeze([...audience]) : audience
       entry = {
         key,
         // keyFor() has validated the audience, so audienceList() cannot throw here.
-        audienceKey: audienceList((audience ?? signer.audience)!).join('\u0000'),
-        audience,
-        overrides: hasOverrides(overrides) ? { ...overrides } : undefined,
+        audienceKey: audienceList((ownAudience ?? signer.audience)!).join('\u0000'),
+        audience: ownAudience,
+        // settleOverrides() has copied and frozen the overrides.
+        overrides,
         token: undefined,
         header: undefined,
         jti: '',
@@ -412,7 +506,8 @@ export function createTokenProvider(
   }
 
   function getToken(audience?: Audience, overrides?: SignOverrides): Promise<string> {
-    const key = cacheEnabled ? keyFor(audience, overrides) : undefined
+    const settled = cacheEnabled ? settleOverrides(overrides) : UNSETTLED
+    const key = settled === UNSETTLED ? undefined : keyFor(audience, settled)
     if (key === undefined) {
       return signUncached(audience, overrides).then((issued) => issued.token)
     }
@@ -420,11 +515,14 @@ export function createTokenProvider(
     if (entry !== undefined) {
       return Promise.resolve(entry.token!)
     }
-    return acquire(key, audience, overrides).then((signed) => signed.token!)
+    return acquire(key, audience, settled as SignOverrides | undefined).then(
+      (signed) => signed.token!,
+    )
   }
 
   function getAuthorizationHeader(audience?: Audience, overrides?: SignOverrides): Promise<string> {
-    const key = cacheEnabled ? keyFor(audience, overrides) : undefined
+    const settled = cacheEnabled ? settleOverrides(overrides) : UNSETTLED
+    const key = settled === UNSETTLED ? undefined : keyFor(audience, settled)
     if (key === undefined) {
       return signUncached(audience, overrides).then((issued) => `Bearer ${issued.token}`)
     }
@@ -432,14 +530,17 @@ export function createTokenProvider(
     if (entry !== undefined) {
       return Promise.resolve(entry.header!)
     }
-    return acquire(key, audience, overrides).then((signed) => signed.header!)
+    return acquire(key, audience, settled as SignOverrides | undefined).then(
+      (signed) => signed.header!,
+    )
   }
 
   function peekAuthorizationHeader(
     audience?: Audience,
     overrides?: SignOverrides,
   ): string | undefined {
-    const key = cacheEnabled ? keyFor(audience, overrides) : undefined
+    const settled = cacheEnabled ? settleOverrides(overrides) : UNSETTLED
+    const key = settled === UNSETTLED ? undefined : keyFor(audience, settled)
     return key === undefined ? undefined : usableEntry(key)?.header
   }
 
