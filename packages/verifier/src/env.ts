@@ -28,9 +28,29 @@ function splitList(value: string): string[] {
     .filter((item) => item !== '')
 }
 
+/** Returns the trimmed value of `name`, or `undefined` when it is unset, empty or blank. */
 function readValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim()
   return value === undefined || value === '' ? undefined : value
+}
+
+/** The state of a list variable: unset, set but blank, or set to a list of at least one item. */
+type ListValue =
+  | { readonly kind: 'unset' }
+  | { readonly kind: 'blank' }
+  | { readonly kind: 'empty-list' }
+  | { readonly kind: 'list'; readonly items: string[] }
+
+function readListValue(env: NodeJS.ProcessEnv, name: string): ListValue {
+  const raw = env[name]
+  if (raw === undefined) {
+    return { kind: 'unset' }
+  }
+  if (raw.trim() === '') {
+    return { kind: 'blank' }
+  }
+  const items = splitList(raw)
+  return items.length === 0 ? { kind: 'empty-list' } : { kind: 'list', items }
 }
 
 /**
@@ -44,9 +64,11 @@ function readValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
  * | `ASAP_VALID_ISSUERS` | `allowedIssuers` | comma-separated list |
  * | `ASAP_SERVER_LEEWAY_SECONDS` | `leeway` | whole number of seconds from 0 to 300 |
  *
- * List items are trimmed and empty items dropped. Unset or blank variables leave their option
- * out, so spread the result into the options and add the rest:
- * `createVerifier({ ...verifierOptionsFromEnv(process.env), timeout: 2000 })`.
+ * List items are trimmed and empty items dropped. A list variable that is set but empty or blank,
+ * or holds only commas, is an error, because a deployment template that lost its value must not
+ * accept every issuer. An unset `ASAP_VALID_ISSUERS` accepts every issuer. The fallback URL and
+ * the leeway leave their option out when unset, empty or blank. Spread the result into the options
+ * and add the rest: `createVerifier({ ...verifierOptionsFromEnv(process.env), timeout: 2000 })`.
  *
  * @throws {AsapEnvironmentError} naming every missing or invalid variable at once. Values are
  * never part of the message.
@@ -78,15 +100,18 @@ export function verifierOptionsFromEnv(
   }
 
   const readList = (name: string, required: boolean, hint: string): string[] | undefined => {
-    const value = readValue(env, name)
-    const list = value === undefined ? [] : splitList(value)
-    if (list.length === 0) {
-      if (required || value !== undefined) {
-        problems.push({ variable: name, message: `has no values. Set it to ${hint}.` })
-      }
-      return undefined
+    const value = readListValue(env, name)
+    if (value.kind === 'list') {
+      return value.items
     }
-    return list
+    if (value.kind === 'blank') {
+      problems.push({ variable: name, message: `is set but blank. Set it to ${hint}.` })
+    } else if (value.kind === 'empty-list') {
+      problems.push({ variable: name, message: `lists no values. Set it to ${hint}.` })
+    } else if (required) {
+      problems.push({ variable: name, message: `is not set. Set it to ${hint}.` })
+    }
+    return undefined
   }
 
   const primary = readUrl('ASAP_PUBLIC_KEY_REPOSITORY_URL', true)
@@ -99,7 +124,7 @@ export function verifierOptionsFromEnv(
   const allowedIssuers = readList(
     'ASAP_VALID_ISSUERS',
     false,
-    'the issuers whose tokens this service accepts, separated by commas, or unset it to accept all',
+    'the issuers whose tokens this service accepts, separated by commas, or unset it to accept every issuer',
   )
 
   let leeway: number | undefined

@@ -13,19 +13,28 @@ import { AsapError, type AsapErrorOptions, isAsapError } from '@asap-auth/core'
 export const ASAP_VERIFICATION_ERROR_CODES = Object.freeze({
   /** No `Authorization` header, or an empty one. */
   TOKEN_MISSING: 'ERR_ASAP_TOKEN_MISSING',
-  /** The `Authorization` header uses another scheme than `Bearer`, such as `Basic`. */
+  /** The `Authorization` header has no scheme, or another scheme than `Bearer`, such as `Basic`. */
   AUTHORIZATION_SCHEME_UNSUPPORTED: 'ERR_ASAP_AUTHORIZATION_SCHEME_UNSUPPORTED',
-  /** The header is not `Bearer <token>`, or the token is not a compact JWS with JSON parts. */
+  /**
+   * The header is not `Bearer <token>`, a bare token contains whitespace, or the token is not a
+   * compact JWS with JSON parts.
+   */
   TOKEN_MALFORMED: 'ERR_ASAP_TOKEN_MALFORMED',
   /** The `alg` header is not one of the nine ASAP algorithms (for example `HS256` or `none`). */
   ALGORITHM_NOT_ALLOWED: 'ERR_ASAP_ALGORITHM_NOT_ALLOWED',
-  /** The `kid` header is missing or breaks the key ID rules. */
+  /** The `kid` header is missing, breaks the key ID rules, or is over 1024 characters. */
   KEY_ID_INVALID: 'ERR_ASAP_TOKEN_KEY_ID_INVALID',
-  /** No key repository has a public key for the `kid`. */
+  /**
+   * No key repository has a public key for the `kid`, or, with `allowedIssuers`, the `kid` is
+   * not under an allowed issuer and no repository was asked.
+   */
   PUBLIC_KEY_NOT_FOUND: 'ERR_ASAP_PUBLIC_KEY_NOT_FOUND',
   /** The key repository responded, but not with a usable public key. */
   PUBLIC_KEY_INVALID: 'ERR_ASAP_PUBLIC_KEY_INVALID',
-  /** No key repository responded: connection errors, timeouts or 5xx responses. */
+  /**
+   * No key repository responded (connection errors, timeouts or 5xx responses), or the lookup
+   * waited too long for a free slot under `maxConcurrentKeyFetches`.
+   */
   KEY_REPOSITORY_UNAVAILABLE: 'ERR_ASAP_KEY_REPOSITORY_UNAVAILABLE',
   /** The signature does not match the public key, or the key does not fit `alg`. */
   SIGNATURE_INVALID: 'ERR_ASAP_SIGNATURE_INVALID',
@@ -124,8 +133,8 @@ export function isAsapVerificationError(value: unknown): value is AsapVerificati
  * Returns the `WWW-Authenticate` header value for a failed verification, or `undefined` for a 403.
  *
  * A 401 gets `Bearer`. When the request carried a bearer token, it gets
- * `Bearer error="invalid_token"` (RFC 6750, section 3.1). A request without a token, or with
- * another scheme such as `Basic`, gets no error code, as that section requires.
+ * `Bearer error="invalid_token"` (RFC 6750, section 3.1). A request without a token, without a
+ * scheme, or with another scheme such as `Basic`, gets no error code, as that section requires.
  */
 export function wwwAuthenticateHeader(error: AsapVerificationError): string | undefined {
   if (error.status === 403) {

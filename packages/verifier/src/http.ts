@@ -41,7 +41,8 @@ export type AsapMiddleware = (
 ) => Promise<void>
 
 /**
- * Returns the request's `Authorization` header value, or `undefined` when it has none.
+ * Returns the request's `Authorization` header value as received, or `undefined` when it has
+ * none. Pass it to {@link Verifier.verifyAuthorizationHeader}, which requires the `Bearer` scheme.
  *
  * @throws {AsapVerificationError} `ERR_ASAP_TOKEN_MALFORMED` when the request has several
  * `Authorization` headers. (Node would otherwise keep the first and drop the rest.)
@@ -58,17 +59,19 @@ export function readAuthorizationHeader(request: IncomingMessage): string | unde
 }
 
 /**
- * Verifies the ASAP token in the `Authorization` header of a Node `http` request. Works with any
- * framework whose request is an `IncomingMessage`, such as Express, Koa's `ctx.req` or Fastify's
+ * Verifies the ASAP token in the `Authorization` header of a Node `http` request. The header must
+ * be `Bearer <token>`, and a header that holds only a token is rejected. Works with any framework
+ * whose request is an `IncomingMessage`, such as Express, Koa's `ctx.req` or Fastify's
  * `request.raw`.
  *
- * @throws {AsapVerificationError} when the header is missing or the token fails verification.
+ * @throws {AsapVerificationError} when the header is missing, has no `Bearer` scheme, or the
+ * token fails verification.
  */
 export async function verifyRequest(
   verifier: Verifier,
   request: IncomingMessage,
 ): Promise<VerifiedToken> {
-  return verifier.verify(readAuthorizationHeader(request))
+  return verifier.verifyAuthorizationHeader(readAuthorizationHeader(request))
 }
 
 /**

@@ -33,16 +33,19 @@ export {
   DEFAULT_KEY_CACHE_MAX_ENTRIES,
   DEFAULT_KEY_CACHE_TTL,
   DEFAULT_LEEWAY,
+  DEFAULT_MAX_CONCURRENT_KEY_FETCHES,
+  DEFAULT_MISSING_KEY_CACHE_MAX_ENTRIES,
   DEFAULT_MISSING_KEY_CACHE_TTL,
   DEFAULT_REPLAY_CACHE_MAX_ENTRIES,
   DEFAULT_TIMEOUT,
   type KeyRepository,
   type KeyRepositoryFunction,
+  MAX_CONCURRENT_KEY_FETCHES,
   MAX_LEEWAY,
   MAX_TIMEOUT,
   type PublicKeyInput,
   type ReplayProtectionOptions,
   type VerifierOptions,
 } from './options.js'
-export { MAX_TOKEN_LENGTH, type VerifiedHeader } from './token.js'
+export { MAX_KEY_ID_LENGTH, MAX_TOKEN_LENGTH, type VerifiedHeader } from './token.js'
 export { createVerifier, type VerifiedToken, type Verifier } from './verifier.js'

@@ -1,6 +1,6 @@
 /**
- * The public key cache: found keys, remembered "not found" responses, and one shared lookup per
- * key ID at a time.
+ * The public key cache: found keys, remembered "not found" responses in a separate and smaller
+ * cache, one shared lookup per key ID at a time, and a limit on lookups running at once.
  *
  * @module
  */
@@ -8,18 +8,25 @@
 import type { KeyObject } from 'node:crypto'
 import type { Clock } from '@asap-auth/core'
 import { LRUCache } from 'lru-cache'
-import { debug } from './debug.js'
+import { debug, quote } from './debug.js'
 import { AsapVerificationError, ASAP_VERIFICATION_ERROR_CODES as codes } from './errors.js'
+import { createFetchLimit, FetchSlotTimeoutError } from './fetch-limit.js'
 import type { LoadedPublicKey } from './http-repository.js'
 
-/** How long and how many public keys are kept. */
+/** How long and how many public keys are kept, and how many lookups run at once. */
 export interface KeyCacheSettings {
   /** Seconds a key is kept when its response gave no `Cache-Control` lifetime. */
   readonly ttl: number
   /** Seconds a "not found" or "unusable key" response is kept. */
   readonly missingKeyTtl: number
-  /** Most key IDs kept, found and missing together. The least recently used goes first. */
+  /** Most found keys kept. The least recently used goes first. */
   readonly maxEntries: number
+  /** Most "not found" or "unusable key" responses kept, apart from the found keys. */
+  readonly missingKeyMaxEntries: number
+  /** Most lookups running at once. */
+  readonly maxConcurrentFetches: number
+  /** Milliseconds a lookup waits for a free slot before it fails. */
+  readonly maxFetchWait: number
   /** The time source, in milliseconds since the Unix epoch. */
   readonly clock: Clock
 }
@@ -27,9 +34,15 @@ export interface KeyCacheSettings {
 /** Returns the public key for a key ID, from the cache or from the repository. */
 export type PublicKeyLookup = (keyId: string) => Promise<KeyObject>
 
-type CacheEntry =
-  | { readonly key: KeyObject; readonly expiresAt: number }
-  | { readonly error: AsapVerificationError; readonly expiresAt: number }
+interface FoundEntry {
+  readonly key: KeyObject
+  readonly expiresAt: number
+}
+
+interface MissingEntry {
+  readonly error: AsapVerificationError
+  readonly expiresAt: number
+}
 
 const cachedErrorCodes: ReadonlySet<string> = new Set([
   codes.PUBLIC_KEY_NOT_FOUND,
@@ -45,12 +58,29 @@ function copyError(error: AsapVerificationError): AsapVerificationError {
   })
 }
 
+function slotTimeoutError(
+  keyId: string,
+  timeout: FetchSlotTimeoutError,
+  maxConcurrentFetches: number,
+): AsapVerificationError {
+  return new AsapVerificationError(
+    codes.KEY_REPOSITORY_UNAVAILABLE,
+    `The public key ${quote(keyId)} was not requested: the lookup waited ${timeout.waited} ms while ${timeout.running} of at most ${maxConcurrentFetches} key lookups (maxConcurrentKeyFetches) were running. The key repository is slow, or the service receives many tokens with unknown key IDs.`,
+    { keyId },
+  )
+}
+
 /**
  * Wraps `load` with a cache. Keys are kept for the response's `Cache-Control` lifetime, or
  * `settings.ttl` when it gave none. "Not found" and "unusable key" responses are kept for
- * `settings.missingKeyTtl`, so that a flood of tokens with unknown key IDs reaches the repository
- * once per key ID and period. An unavailable repository is not remembered, so the next lookup
- * requests the key again. Concurrent lookups of one key ID share one call of `load`.
+ * `settings.missingKeyTtl` in a cache of their own, so that a flood of tokens with unknown key IDs
+ * reaches the repository once per key ID and period and never pushes a found key out. An
+ * unavailable repository is not remembered, so the next lookup requests the key again.
+ *
+ * Concurrent lookups of one key ID share one call of `load`. At most
+ * `settings.maxConcurrentFetches` calls run at once. The others wait in order of arrival, each
+ * for at most `settings.maxFetchWait` milliseconds, and then fail with
+ * `ERR_ASAP_KEY_REPOSITORY_UNAVAILABLE`, which is not cached.
  *
  * Expiry is checked against `settings.clock` on every read, not with lru-cache's own TTL timers.
  */
@@ -58,38 +88,69 @@ export function cachePublicKeys(
   load: (keyId: string) => Promise<LoadedPublicKey>,
   settings: KeyCacheSettings,
 ): PublicKeyLookup {
-  const entries = new LRUCache<string, CacheEntry>({ max: settings.maxEntries })
+  const foundKeys = new LRUCache<string, FoundEntry>({ max: settings.maxEntries })
+  const missingKeys = new LRUCache<string, MissingEntry>({ max: settings.missingKeyMaxEntries })
+  const fetchLimit = createFetchLimit(settings.maxConcurrentFetches, settings.maxFetchWait)
   const inFlight = new Map<string, Promise<KeyObject>>()
 
-  function store(keyId: string, entry: CacheEntry): void {
+  function storeFound(keyId: string, entry: FoundEntry): void {
+    missingKeys.delete(keyId)
     if (entry.expiresAt > settings.clock.now()) {
-      entries.set(keyId, entry)
+      foundKeys.set(keyId, entry)
     } else {
-      entries.delete(keyId)
+      foundKeys.delete(keyId)
+    }
+  }
+
+  function storeMissing(keyId: string, entry: MissingEntry): void {
+    foundKeys.delete(keyId)
+    if (entry.expiresAt > settings.clock.now()) {
+      missingKeys.set(keyId, entry)
+    } else {
+      missingKeys.delete(keyId)
+    }
+  }
+
+  // NOTE: the limit bounds concurrent lookups, not their number. Each distinct unknown key ID still
+  // costs one lookup per `missingKeyTtl`, unless the verifier's allowedIssuers check rejects it first.
+  async function loadWithinLimit(keyId: string): Promise<LoadedPublicKey> {
+    try {
+      return await fetchLimit.run(() => load(keyId))
+    } catch (error) {
+      if (error instanceof FetchSlotTimeoutError) {
+        debug('public key kid=%s: no free lookup slot after %d ms', keyId, error.waited)
+        throw slotTimeoutError(keyId, error, settings.maxConcurrentFetches)
+      }
+      throw error
     }
   }
 
   async function loadAndStore(keyId: string): Promise<KeyObject> {
     try {
-      const { key, maxAge } = await load(keyId)
-      store(keyId, { key, expiresAt: settings.clock.now() + (maxAge ?? settings.ttl) * 1000 })
+      const { key, maxAge } = await loadWithinLimit(keyId)
+      storeFound(keyId, { key, expiresAt: settings.clock.now() + (maxAge ?? settings.ttl) * 1000 })
       return key
     } catch (error) {
       if (error instanceof AsapVerificationError && cachedErrorCodes.has(error.code)) {
-        store(keyId, { error, expiresAt: settings.clock.now() + settings.missingKeyTtl * 1000 })
+        storeMissing(keyId, {
+          error,
+          expiresAt: settings.clock.now() + settings.missingKeyTtl * 1000,
+        })
       }
       throw error
     }
   }
 
   return async function lookUpPublicKey(keyId: string): Promise<KeyObject> {
-    const entry = entries.get(keyId)
-    if (entry !== undefined && entry.expiresAt > settings.clock.now()) {
-      if ('error' in entry) {
-        debug('public key kid=%s: cached failure %s', keyId, entry.error.code)
-        throw copyError(entry.error)
-      }
-      return entry.key
+    const now = settings.clock.now()
+    const found = foundKeys.get(keyId)
+    if (found !== undefined && found.expiresAt > now) {
+      return found.key
+    }
+    const missing = missingKeys.get(keyId)
+    if (missing !== undefined && missing.expiresAt > now) {
+      debug('public key kid=%s: cached failure %s', keyId, missing.error.code)
+      throw copyError(missing.error)
     }
 
     let pending = inFlight.get(keyId)

@@ -61,6 +61,9 @@ export function createPublicKeyLookup(settings: VerifierSettings): PublicKeyLook
     ttl: settings.keyCacheTtl,
     missingKeyTtl: settings.missingKeyCacheTtl,
     maxEntries: settings.keyCacheMaxEntries,
+    missingKeyMaxEntries: settings.missingKeyCacheMaxEntries,
+    maxConcurrentFetches: settings.maxConcurrentKeyFetches,
+    maxFetchWait: settings.timeout,
     clock: settings.clock,
   })
 }

@@ -46,8 +46,26 @@ export const DEFAULT_KEY_CACHE_TTL = 3600
  */
 export const DEFAULT_MISSING_KEY_CACHE_TTL = 60
 
-/** Default number of key IDs the public key cache holds, found and missing together: 1000. */
+/** Default number of found public keys the cache holds: 1000. */
 export const DEFAULT_KEY_CACHE_MAX_ENTRIES = 1000
+
+/**
+ * Default number of "not found" or "unusable key" responses the cache holds, apart from the found
+ * keys: 100. It is meant for the few unpublished key IDs that misconfigured clients keep sending.
+ * A flood of distinct made-up key IDs cycles through these entries and leaves the found keys alone.
+ */
+export const DEFAULT_MISSING_KEY_CACHE_MAX_ENTRIES = 100
+
+/**
+ * Default number of public key lookups that run at once: 16. Concurrent verifications that need
+ * the same key share one lookup, so the limit counts distinct key IDs. Keys change rarely, so
+ * many new key IDs at once are most likely after a restart, and those lookups wait briefly
+ * instead of failing. A flood of tokens with made-up key IDs opens at most 16 requests at a time.
+ */
+export const DEFAULT_MAX_CONCURRENT_KEY_FETCHES = 16
+
+/** Largest accepted `maxConcurrentKeyFetches`: 1000. */
+export const MAX_CONCURRENT_KEY_FETCHES = 1000
 
 /**
  * Default number of `jti` values the replay store holds: 100,000. That covers 100,000 accepted
@@ -116,8 +134,14 @@ export interface VerifierOptions {
    */
   subjectMustMatchIssuer?: boolean | undefined
   /**
-   * Issuers whose tokens are accepted. A valid token from another issuer fails with
-   * `ERR_ASAP_ISSUER_NOT_ALLOWED` (HTTP 403). By default every issuer is accepted.
+   * Issuers whose tokens are accepted. By default every issuer is accepted.
+   *
+   * A token whose `kid` does not start with `<issuer>/` for an allowed issuer fails with
+   * `ERR_ASAP_PUBLIC_KEY_NOT_FOUND` (HTTP 401) before any key lookup, because only such a key ID
+   * can belong to an accepted token. A verified token whose `iss` is not allowed fails with
+   * `ERR_ASAP_ISSUER_NOT_ALLOWED` (HTTP 403). Because the `kid` must start with `<iss>/`, that
+   * happens only when the issuer's name extends an allowed one, such as `billing/batch` when
+   * `billing` is allowed.
    */
   allowedIssuers?: string | readonly string[] | undefined
   /**
@@ -133,7 +157,8 @@ export interface VerifierOptions {
   rejectReplayedJti?: boolean | ReplayProtectionOptions | undefined
   /**
    * Time limit of one key repository request, from connecting to the end of the body, in whole
-   * milliseconds from 1 to 60000.
+   * milliseconds from 1 to 60000. A lookup that waits for a free slot under
+   * `maxConcurrentKeyFetches` also waits at most this long.
    *
    * @default 5000
    */
@@ -153,11 +178,28 @@ export interface VerifierOptions {
    */
   missingKeyCacheTtl?: number | undefined
   /**
-   * Most key IDs the public key cache holds, found and missing together, from 1 to 1,000,000.
+   * Most found public keys the cache holds, from 1 to 1,000,000. The least recently used key goes
+   * first. "Not found" responses are kept apart, under `missingKeyCacheMaxEntries`.
    *
    * @default 1000
    */
   keyCacheMaxEntries?: number | undefined
+  /**
+   * Most "not found" or "unusable key" responses the cache holds, from 1 to 1,000,000. They are
+   * kept apart from the found keys, so they never push a found key out.
+   *
+   * @default 100
+   */
+  missingKeyCacheMaxEntries?: number | undefined
+  /**
+   * Most public key lookups running at once, from 1 to 1000. Verifications that need the same
+   * key share one lookup. Lookups over the limit wait in order of arrival, each for at most
+   * `timeout` milliseconds, and then fail with `ERR_ASAP_KEY_REPOSITORY_UNAVAILABLE`. The limit
+   * applies to a key repository function as well.
+   *
+   * @default 16
+   */
+  maxConcurrentKeyFetches?: number | undefined
   /**
    * Allow `http:` key repository URLs.
    *
@@ -192,6 +234,8 @@ export interface VerifierSettings {
   readonly keyCacheTtl: number
   readonly missingKeyCacheTtl: number
   readonly keyCacheMaxEntries: number
+  readonly missingKeyCacheMaxEntries: number
+  readonly maxConcurrentKeyFetches: number
   /** Most `jti` values kept, or `undefined` when replay protection is off. */
   readonly replayCacheMaxEntries: number | undefined
   readonly clock: Clock
@@ -209,6 +253,8 @@ const knownOptions: ReadonlySet<string> = new Set([
   'keyCacheTtl',
   'missingKeyCacheTtl',
   'keyCacheMaxEntries',
+  'missingKeyCacheMaxEntries',
+  'maxConcurrentKeyFetches',
   'allowInsecureHttp',
   'dispatcher',
   'clock',
@@ -435,6 +481,18 @@ export function resolveVerifierOptions(options: VerifierOptions): VerifierSettin
       'keyCacheMaxEntries',
       { min: 1, max: 1_000_000, unit: 'entries' },
       DEFAULT_KEY_CACHE_MAX_ENTRIES,
+    ),
+    missingKeyCacheMaxEntries: readWholeNumber(
+      options.missingKeyCacheMaxEntries,
+      'missingKeyCacheMaxEntries',
+      { min: 1, max: 1_000_000, unit: 'entries' },
+      DEFAULT_MISSING_KEY_CACHE_MAX_ENTRIES,
+    ),
+    maxConcurrentKeyFetches: readWholeNumber(
+      options.maxConcurrentKeyFetches,
+      'maxConcurrentKeyFetches',
+      { min: 1, max: MAX_CONCURRENT_KEY_FETCHES, unit: 'lookups' },
+      DEFAULT_MAX_CONCURRENT_KEY_FETCHES,
     ),
     replayCacheMaxEntries: readReplayProtection(options.rejectReplayedJti),
     clock: readClock(options.clock),

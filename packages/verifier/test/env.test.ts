@@ -32,14 +32,55 @@ describe('verifierOptionsFromEnv', () => {
   it('leaves optional variables out', () => {
     const options = verifierOptionsFromEnv({
       ASAP_PUBLIC_KEY_REPOSITORY_URL: 'https://keys.example.com/',
+      ASAP_PUBLIC_KEY_FALLBACK_REPOSITORY_URL: ' ',
       ASAP_VALID_AUDIENCE: 'invoices',
-      ASAP_VALID_ISSUERS: '  ',
       ASAP_SERVER_LEEWAY_SECONDS: '',
     })
     expect(options).toEqual({
       keyRepository: ['https://keys.example.com/'],
       audience: ['invoices'],
     })
+  })
+
+  it('accepts every issuer when ASAP_VALID_ISSUERS is unset', () => {
+    const options = verifierOptionsFromEnv({
+      ASAP_PUBLIC_KEY_REPOSITORY_URL: 'https://keys.example.com/',
+      ASAP_VALID_AUDIENCE: 'invoices',
+    })
+    expect(options).not.toHaveProperty('allowedIssuers')
+  })
+
+  it('rejects a list variable that is set but blank', () => {
+    for (const blank of ['', '   ', '\t\n']) {
+      const error = environmentError({
+        ASAP_PUBLIC_KEY_REPOSITORY_URL: 'https://keys.example.com/',
+        ASAP_VALID_AUDIENCE: blank,
+        ASAP_VALID_ISSUERS: blank,
+      })
+      expect(error.code).toBe('ERR_ASAP_ENV_INVALID')
+      expect(
+        error.problems.map((problem) => problem.variable),
+        JSON.stringify(blank),
+      ).toEqual(['ASAP_VALID_AUDIENCE', 'ASAP_VALID_ISSUERS'])
+      for (const problem of error.problems) {
+        expect(problem.message).toContain('is set but blank')
+      }
+      expect(error.message).toContain('ASAP_VALID_ISSUERS: is set but blank')
+      expect(error.message).toContain('unset it to accept every issuer')
+    }
+  })
+
+  it('rejects a blank ASAP_VALID_ISSUERS alongside other problems', () => {
+    const error = environmentError({
+      ASAP_VALID_AUDIENCE: 'invoices',
+      ASAP_VALID_ISSUERS: '',
+      ASAP_SERVER_LEEWAY_SECONDS: 'ten',
+    })
+    expect(error.problems.map((problem) => problem.variable)).toEqual([
+      'ASAP_PUBLIC_KEY_REPOSITORY_URL',
+      'ASAP_VALID_ISSUERS',
+      'ASAP_SERVER_LEEWAY_SECONDS',
+    ])
   })
 
   it('returns options createVerifier accepts', () => {

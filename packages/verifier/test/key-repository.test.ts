@@ -68,7 +68,7 @@ describe('key repository requests', () => {
   it('sends GET <base>/<kid> with Accept application/x-pem-file', async () => {
     const server = await keyServer({ basePath: '/keys/' })
     const verifier = verifierFor(`${server.origin}/keys/`)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.requests).toEqual([
       { method: 'GET', path: '/keys/billing/key-1', accept: 'application/x-pem-file' },
     ])
@@ -77,14 +77,14 @@ describe('key repository requests', () => {
   it('treats a base URL without a trailing slash the same', async () => {
     const server = await keyServer({ basePath: '/keys/' })
     const verifier = verifierFor(`${server.origin}/keys`)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.paths).toEqual(['/keys/billing/key-1'])
   })
 
   it('accepts a bare origin and a URL object', async () => {
     const server = await keyServer()
     for (const base of [server.origin, new URL(server.origin)]) {
-      await verifierFor(base).verify(await token())
+      await verifierFor(base).verifyToken(await token())
     }
     expect(server.paths).toEqual(['/billing/key-1', '/billing/key-1'])
   })
@@ -97,7 +97,7 @@ describe('key repository requests', () => {
       header: { alg: 'ES256', kid: 'billing/ec' },
       now: clock.now(),
     })
-    await expect(verifier.verify(jwt)).resolves.toHaveProperty('header.alg', 'ES256')
+    await expect(verifier.verifyToken(jwt)).resolves.toHaveProperty('header.alg', 'ES256')
   })
 })
 
@@ -126,7 +126,7 @@ describe('key ID in the URL', () => {
     const server = await keyServer({ basePath: '/keys/' })
     const verifier = verifierFor(`${server.origin}/keys/`)
     for (const kid of hostileKeyIds) {
-      const error = await rejection(verifier.verify(await token(kid)))
+      const error = await rejection(verifier.verifyToken(await token(kid)))
       expect(error.code, kid).toBe(codes.KEY_ID_INVALID)
     }
     expect(server.paths).toEqual([])
@@ -141,14 +141,14 @@ describe('content checks', () => {
       ' application/x-pem-file ;charset="us-ascii"',
     ]) {
       const server = await keyServer({ contentType })
-      await expect(verifierFor(server.origin).verify(await token())).resolves.toBeDefined()
+      await expect(verifierFor(server.origin).verifyToken(await token())).resolves.toBeDefined()
     }
   })
 
   it('rejects another content type', async () => {
     for (const contentType of ['text/plain', 'application/json', 'application/x-pem-file-x', '']) {
       const server = await keyServer({ contentType })
-      const error = await rejection(verifierFor(server.origin).verify(await token()))
+      const error = await rejection(verifierFor(server.origin).verifyToken(await token()))
       expect(error.code, contentType).toBe(codes.PUBLIC_KEY_INVALID)
       expect(error.message).toContain('content type')
     }
@@ -166,7 +166,7 @@ describe('content checks', () => {
     ]
     for (const body of bodies) {
       const server = await start(serveKeys(new Map([['billing/key-1', body]])))
-      const error = await rejection(verifierFor(server.origin).verify(await token()))
+      const error = await rejection(verifierFor(server.origin).verifyToken(await token()))
       expect(error.code, body.slice(0, 40)).toBe(codes.PUBLIC_KEY_INVALID)
     }
   })
@@ -174,7 +174,7 @@ describe('content checks', () => {
   it('accepts surrounding whitespace and CRLF line ends', async () => {
     const body = `\r\n${rsa.spkiPem.replaceAll('\n', '\r\n')}\r\n\r\n`
     const server = await start(serveKeys(new Map([['billing/key-1', body]])))
-    await expect(verifierFor(server.origin).verify(await token())).resolves.toBeDefined()
+    await expect(verifierFor(server.origin).verifyToken(await token())).resolves.toBeDefined()
   })
 
   it('rejects a body over the size limit', async () => {
@@ -189,7 +189,7 @@ describe('content checks', () => {
       response.end()
     })
     for (const server of [declared, chunked]) {
-      const error = await rejection(verifierFor(server.origin).verify(await token()))
+      const error = await rejection(verifierFor(server.origin).verifyToken(await token()))
       expect(error.code).toBe(codes.PUBLIC_KEY_INVALID)
       expect(error.message).toContain(String(MAX_PUBLIC_KEY_RESPONSE_BYTES))
     }
@@ -202,7 +202,7 @@ describe('content checks', () => {
       response.setHeader('Location', `${target.origin}/billing/key-1`)
       response.end()
     })
-    const error = await rejection(verifierFor(redirecting.origin).verify(await token()))
+    const error = await rejection(verifierFor(redirecting.origin).verifyToken(await token()))
     expect(error.code).toBe(codes.PUBLIC_KEY_INVALID)
     expect(error.message).toContain('302')
     expect(target.paths).toEqual([])
@@ -214,7 +214,7 @@ describe('several repositories', () => {
     const failing = await start(respondWithStatus(503))
     const working = await keyServer()
     const verifier = verifierFor([failing.origin, working.origin])
-    await expect(verifier.verify(await token())).resolves.toBeDefined()
+    await expect(verifier.verifyToken(await token())).resolves.toBeDefined()
     expect(failing.paths).toEqual(['/billing/key-1'])
     expect(working.paths).toEqual(['/billing/key-1'])
   })
@@ -223,7 +223,7 @@ describe('several repositories', () => {
     const down = await closedOrigin()
     const working = await keyServer()
     const verifier = verifierFor([down, working.origin])
-    await expect(verifier.verify(await token())).resolves.toBeDefined()
+    await expect(verifier.verifyToken(await token())).resolves.toBeDefined()
     expect(working.paths).toEqual(['/billing/key-1'])
   })
 
@@ -233,7 +233,7 @@ describe('several repositories', () => {
     })
     const working = await keyServer()
     const verifier = verifierFor([silent.origin, working.origin], { timeout: 200 })
-    await expect(verifier.verify(await token())).resolves.toBeDefined()
+    await expect(verifier.verifyToken(await token())).resolves.toBeDefined()
     expect(silent.paths).toEqual(['/billing/key-1'])
     expect(working.paths).toEqual(['/billing/key-1'])
   })
@@ -245,7 +245,7 @@ describe('several repositories', () => {
     })
     const working = await keyServer()
     const verifier = verifierFor([stalling.origin, working.origin], { timeout: 200 })
-    await expect(verifier.verify(await token())).resolves.toBeDefined()
+    await expect(verifier.verifyToken(await token())).resolves.toBeDefined()
     expect(working.paths).toEqual(['/billing/key-1'])
   })
 
@@ -253,7 +253,7 @@ describe('several repositories', () => {
     const empty = await start(respondWithStatus(404))
     const working = await keyServer()
     const verifier = verifierFor([empty.origin, working.origin])
-    const error = await rejection(verifier.verify(await token()))
+    const error = await rejection(verifier.verifyToken(await token()))
     expect(error.code).toBe(codes.PUBLIC_KEY_NOT_FOUND)
     expect(error.repositories).toEqual([`${empty.origin}/`])
     expect(working.paths).toEqual([])
@@ -267,7 +267,7 @@ describe('several repositories', () => {
       const first = await start(respondWithStatus(status))
       const working = await keyServer()
       const error = await rejection(
-        verifierFor([first.origin, working.origin]).verify(await token()),
+        verifierFor([first.origin, working.origin]).verifyToken(await token()),
       )
       expect(error.code, String(status)).toBe(code)
       expect(error.message).toContain(String(status))
@@ -280,7 +280,7 @@ describe('several repositories', () => {
     const down = await closedOrigin()
     const verifier = verifierFor([failing.origin, down])
     const jwt = await token()
-    const error = await rejection(verifier.verify(jwt))
+    const error = await rejection(verifier.verifyToken(jwt))
     expect(error.code).toBe(codes.KEY_REPOSITORY_UNAVAILABLE)
     expect(error.status).toBe(401)
     expect(error.repositories).toEqual([`${failing.origin}/`, `${down}/`])
@@ -295,7 +295,7 @@ describe('public key cache', () => {
     const server = await keyServer()
     const verifier = verifierFor(server.origin)
     for (let i = 0; i < 100; i++) {
-      await verifier.verify(await token())
+      await verifier.verifyToken(await token())
     }
     expect(server.paths.length).toBe(1)
   })
@@ -309,7 +309,7 @@ describe('public key cache', () => {
     const verifier = verifierFor(server.origin)
     const tokens = await Promise.all(Array.from({ length: 100 }, () => token()))
 
-    const results = Promise.all(tokens.map((jwt) => verifier.verify(jwt)))
+    const results = Promise.all(tokens.map((jwt) => verifier.verifyToken(jwt)))
     // Respond only once the first request has arrived, so every verification waits on it.
     await vi.waitUntil(() => held.length > 0)
     await new Promise((resolve) => setImmediate(resolve))
@@ -327,7 +327,7 @@ describe('public key cache', () => {
     const server = await start(respondWithStatus(404))
     const verifier = verifierFor(server.origin)
     const tokens = await Promise.all(Array.from({ length: 20 }, () => token()))
-    const errors = await Promise.all(tokens.map((jwt) => rejection(verifier.verify(jwt))))
+    const errors = await Promise.all(tokens.map((jwt) => rejection(verifier.verifyToken(jwt))))
     expect(errors.map((error) => error.code)).toEqual(Array(20).fill(codes.PUBLIC_KEY_NOT_FOUND))
     expect(new Set(errors).size).toBe(20)
     expect(server.paths.length).toBe(1)
@@ -337,17 +337,17 @@ describe('public key cache', () => {
     const server = await start(respondWithStatus(404))
     const verifier = verifierFor(server.origin, { missingKeyCacheTtl: 60 })
     for (let i = 0; i < 10; i++) {
-      const error = await rejection(verifier.verify(await token()))
+      const error = await rejection(verifier.verifyToken(await token()))
       expect(error.code).toBe(codes.PUBLIC_KEY_NOT_FOUND)
     }
     expect(server.paths.length).toBe(1)
 
     clock.advance(59)
-    await rejection(verifier.verify(await token()))
+    await rejection(verifier.verifyToken(await token()))
     expect(server.paths.length).toBe(1)
 
     clock.advance(1)
-    await rejection(verifier.verify(await token()))
+    await rejection(verifier.verifyToken(await token()))
     expect(server.paths.length).toBe(2)
   })
 
@@ -355,12 +355,12 @@ describe('public key cache', () => {
     const keys = new Map<string, string>()
     const server = await start(serveKeys(keys))
     const verifier = verifierFor(server.origin)
-    await rejection(verifier.verify(await token()))
+    await rejection(verifier.verifyToken(await token()))
 
     keys.set('billing/key-1', rsa.spkiPem)
-    await rejection(verifier.verify(await token()))
+    await rejection(verifier.verifyToken(await token()))
     clock.advance(60)
-    await expect(verifier.verify(await token())).resolves.toBeDefined()
+    await expect(verifier.verifyToken(await token())).resolves.toBeDefined()
     expect(server.paths.length).toBe(2)
   })
 
@@ -368,7 +368,7 @@ describe('public key cache', () => {
     const server = await start(respondWithStatus(503))
     const verifier = verifierFor(server.origin)
     for (let i = 0; i < 3; i++) {
-      const error = await rejection(verifier.verify(await token()))
+      const error = await rejection(verifier.verifyToken(await token()))
       expect(error.code).toBe(codes.KEY_REPOSITORY_UNAVAILABLE)
     }
     expect(server.paths.length).toBe(3)
@@ -377,42 +377,42 @@ describe('public key cache', () => {
   it('honours Cache-Control max-age', async () => {
     const server = await keyServer({ cacheControl: 'public, max-age=120' })
     const verifier = verifierFor(server.origin)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
 
     clock.advance(119)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.paths.length).toBe(1)
 
     clock.advance(1)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.paths.length).toBe(2)
   })
 
   it('keeps a key for keyCacheTtl without max-age', async () => {
     const server = await keyServer()
     const verifier = verifierFor(server.origin)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
 
     clock.advance(3599)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.paths.length).toBe(1)
 
     clock.advance(1)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.paths.length).toBe(2)
   })
 
   it('caps max-age at one day', async () => {
     const server = await keyServer({ cacheControl: 'max-age=31536000' })
     const verifier = verifierFor(server.origin)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
 
     clock.advance(86_399)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.paths.length).toBe(1)
 
     clock.advance(1)
-    await verifier.verify(await token())
+    await verifier.verifyToken(await token())
     expect(server.paths.length).toBe(2)
   })
 
@@ -420,7 +420,7 @@ describe('public key cache', () => {
     const server = await keyServer({ cacheControl: 'no-store' })
     const verifier = verifierFor(server.origin)
     for (let i = 0; i < 3; i++) {
-      await verifier.verify(await token())
+      await verifier.verifyToken(await token())
     }
     expect(server.paths.length).toBe(3)
   })
@@ -435,9 +435,9 @@ describe('public key cache', () => {
       ),
     )
     const verifier = verifierFor(server.origin, { keyCacheMaxEntries: 1 })
-    await verifier.verify(await token('billing/key-1'))
-    await verifier.verify(await token('billing/key-2'))
-    await verifier.verify(await token('billing/key-1'))
+    await verifier.verifyToken(await token('billing/key-1'))
+    await verifier.verifyToken(await token('billing/key-2'))
+    await verifier.verifyToken(await token('billing/key-1'))
     expect(server.paths).toEqual(['/billing/key-1', '/billing/key-2', '/billing/key-1'])
   })
 })

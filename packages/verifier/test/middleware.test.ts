@@ -15,12 +15,19 @@ import { createTestClock, makeToken } from './helpers/tokens.js'
 
 const rsa = generateKeys('RS256')
 const clock = createTestClock()
+/** Every key ID the verifier looked up, in order. */
+const lookedUp: string[] = []
 let verifier: Verifier
 
 beforeAll(() => {
   verifier = createVerifier({
     audience: 'invoices',
-    keyRepository: () => rsa.spkiPem,
+    keyRepository: (keyId) => {
+      lookedUp.push(keyId)
+      return rsa.spkiPem
+    },
+    // Fetch every time, so that each accepted request shows up in `lookedUp`.
+    keyCacheTtl: 0,
     allowedIssuers: ['billing', 'other'],
     subjectMustMatchIssuer: true,
     clock,
@@ -97,6 +104,25 @@ function describeServer(name: string, startApp: () => Promise<TestServer>) {
       expect(reply.body).toBe('Unauthorized\n')
     })
 
+    it('accepts any case of the scheme', async () => {
+      for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+        const reply = await get(server.origin, `${scheme} ${await token()}`)
+        expect(reply.status, scheme).toBe(200)
+      }
+    })
+
+    it('responds 401 Bearer without a scheme', async () => {
+      const jwt = await token()
+      const before = lookedUp.length
+
+      const reply = await get(server.origin, jwt)
+
+      expect(reply.status).toBe(401)
+      expect(reply.challenge).toBe('Bearer')
+      expect(reply.body).toBe('Unauthorized\n')
+      expect(lookedUp.length).toBe(before)
+    })
+
     it('responds 401 Bearer for another scheme', async () => {
       const reply = await get(server.origin, 'Basic dXNlcjpwYXNz')
       expect(reply.status).toBe(401)
@@ -132,11 +158,24 @@ function describeServer(name: string, startApp: () => Promise<TestServer>) {
     })
 
     it('responds 403 for a disallowed issuer', async () => {
-      const jwt = await token({ iss: 'intruder', sub: undefined }, 'intruder/key-1')
+      // The kid is under the allowed issuer "billing", so the token is verified, and its issuer
+      // "billing/batch" is not allowed.
+      const jwt = await token({ iss: 'billing/batch', sub: undefined }, 'billing/batch/key-1')
       const reply = await get(server.origin, `Bearer ${jwt}`)
       expect(reply.status).toBe(403)
       expect(reply.challenge).toBeUndefined()
       expect(reply.body).toBe('Forbidden\n')
+    })
+
+    it('responds 401 without a lookup for a kid outside the allowed issuers', async () => {
+      const jwt = await token({ iss: 'intruder', sub: undefined }, 'intruder/key-1')
+      const before = lookedUp.length
+
+      const reply = await get(server.origin, `Bearer ${jwt}`)
+
+      expect(reply.status).toBe(401)
+      expect(reply.challenge).toBe('Bearer error="invalid_token"')
+      expect(lookedUp.length).toBe(before)
     })
   })
 }
@@ -183,6 +222,8 @@ describe('middleware errors', () => {
     const broken: Verifier = {
       audiences: ['invoices'],
       verify: () => Promise.reject(new Error('broken verifier')),
+      verifyAuthorizationHeader: () => Promise.reject(new Error('broken verifier')),
+      verifyToken: () => Promise.reject(new Error('broken verifier')),
     }
     const app = express()
     app.use(createAsapMiddleware(broken))
@@ -223,7 +264,14 @@ describe('verifyRequest', () => {
         (r) => r.body.text(),
       )
       await request(`${server.origin}/`).then((r) => r.body.text())
-      expect(seen).toEqual(['billing', 'ERR_ASAP_TOKEN_MISSING'])
+      await request(`${server.origin}/`, { headers: { authorization: jwt } }).then((r) =>
+        r.body.text(),
+      )
+      expect(seen).toEqual([
+        'billing',
+        'ERR_ASAP_TOKEN_MISSING',
+        'ERR_ASAP_AUTHORIZATION_SCHEME_UNSUPPORTED',
+      ])
     } finally {
       await server.close()
     }

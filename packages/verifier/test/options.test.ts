@@ -63,6 +63,14 @@ describe('createVerifier options', () => {
       [{ keyCacheTtl: 86_401 }, 'keyCacheTtl'],
       [{ missingKeyCacheTtl: 3601 }, 'missingKeyCacheTtl'],
       [{ keyCacheMaxEntries: 0 }, 'keyCacheMaxEntries'],
+      [{ missingKeyCacheMaxEntries: 0 }, 'missingKeyCacheMaxEntries'],
+      [{ missingKeyCacheMaxEntries: 1_000_001 }, 'missingKeyCacheMaxEntries'],
+      [{ missingKeyCacheMaxEntries: 2.5 }, 'missingKeyCacheMaxEntries'],
+      [{ maxConcurrentKeyFetches: 0 }, 'maxConcurrentKeyFetches'],
+      [{ maxConcurrentKeyFetches: 1001 }, 'maxConcurrentKeyFetches'],
+      [{ maxConcurrentKeyFetches: 1.5 }, 'maxConcurrentKeyFetches'],
+      [{ maxConcurrentKeyFetches: '16' }, 'maxConcurrentKeyFetches'],
+      [{ maxConcurrentKeyFetches: Number.POSITIVE_INFINITY }, 'maxConcurrentKeyFetches'],
       [{ allowInsecureHttp: 1 }, 'allowInsecureHttp'],
       [{ dispatcher: {} }, 'dispatcher'],
       [{ clock: { now: 5 } }, 'clock'],
@@ -74,6 +82,22 @@ describe('createVerifier options', () => {
       expect(error.code).toBe('ERR_ASAP_OPTION_INVALID')
       expect(error.field, JSON.stringify(change)).toBe(field)
     }
+  })
+
+  it('accepts the bounds of the key fetch limits', () => {
+    for (const change of [
+      { maxConcurrentKeyFetches: 1, missingKeyCacheMaxEntries: 1 },
+      { maxConcurrentKeyFetches: 1000, missingKeyCacheMaxEntries: 1_000_000 },
+    ]) {
+      expect(createVerifier({ ...base, ...change }).audiences).toEqual(['invoices'])
+    }
+  })
+
+  it('says the range of maxConcurrentKeyFetches', () => {
+    const error = optionError({ ...base, maxConcurrentKeyFetches: 0 })
+    expect(error.message).toBe(
+      'Invalid maxConcurrentKeyFetches: expected a whole number of lookups from 1 to 1000, got 0.',
+    )
   })
 
   it('says how to fix an http: URL', () => {

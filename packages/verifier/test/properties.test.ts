@@ -6,9 +6,9 @@ import {
 } from '@asap-auth/verifier'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseAuthorizationHeader, readBareToken } from '../src/authorization.js'
 import { cacheLifetime, MAX_KEY_CACHE_TTL } from '../src/cache-control.js'
 import { keyUrl, readRepositoryUrl } from '../src/repository-url.js'
-import { extractToken } from '../src/token.js'
 import { respondWithStatus, startServer, type TestServer } from './helpers/servers.js'
 import { joinParts } from './helpers/tokens.js'
 
@@ -48,7 +48,7 @@ describe('key URL property', () => {
       fc.asyncProperty(keyIdArbitrary, async (kid) => {
         const before = server.paths.length
         const jwt = joinParts({ alg: 'RS256', kid }, { iss: 'billing' })
-        const error = await verifier.verify(jwt).catch((caught: unknown) => caught)
+        const error = await verifier.verifyToken(jwt).catch((caught: unknown) => caught)
 
         expect(error).toBeInstanceOf(AsapVerificationError)
         const requested = server.paths.slice(before)
@@ -87,7 +87,18 @@ describe('key URL property', () => {
   })
 })
 
-describe('extractToken property', () => {
+/** Runs `parse` and returns the AsapVerificationError it throws, or undefined. */
+function errorFrom(parse: () => unknown): AsapVerificationError | undefined {
+  try {
+    parse()
+  } catch (caught) {
+    expect(caught).toBeInstanceOf(AsapVerificationError)
+    return caught as AsapVerificationError
+  }
+  return undefined
+}
+
+describe('parseAuthorizationHeader property', () => {
   const tokenArbitrary = fc
     .string({ minLength: 1, maxLength: 64 })
     .filter((text) => !text.includes(' ') && text.toLowerCase() !== 'bearer')
@@ -100,8 +111,17 @@ describe('extractToken property', () => {
   it('returns the token after any case of Bearer and one space', () => {
     fc.assert(
       fc.property(bearerArbitrary, tokenArbitrary, (scheme, token) => {
-        expect(extractToken(`${scheme} ${token}`)).toBe(token)
-        expect(extractToken(token)).toBe(token)
+        expect(parseAuthorizationHeader(`${scheme} ${token}`)).toBe(token)
+      }),
+    )
+  })
+
+  it('rejects a value without a scheme and does not quote it', () => {
+    fc.assert(
+      fc.property(tokenArbitrary, (token) => {
+        const error = errorFrom(() => parseAuthorizationHeader(token))
+        expect(error?.code).toBe(codes.AUTHORIZATION_SCHEME_UNSUPPORTED)
+        expect(error?.message).not.toContain(JSON.stringify(token))
       }),
     )
   })
@@ -109,14 +129,18 @@ describe('extractToken property', () => {
   it('rejects more than one space', () => {
     fc.assert(
       fc.property(tokenArbitrary, fc.integer({ min: 2, max: 5 }), (token, spaces) => {
-        const error = (() => {
-          try {
-            extractToken(`Bearer${' '.repeat(spaces)}${token}`)
-          } catch (caught) {
-            return caught as AsapVerificationError
-          }
-          return undefined
-        })()
+        const error = errorFrom(() =>
+          parseAuthorizationHeader(`Bearer${' '.repeat(spaces)}${token}`),
+        )
+        expect(error?.code).toBe(codes.TOKEN_MALFORMED)
+      }),
+    )
+  })
+
+  it('rejects a third part', () => {
+    fc.assert(
+      fc.property(bearerArbitrary, tokenArbitrary, tokenArbitrary, (scheme, token, extra) => {
+        const error = errorFrom(() => parseAuthorizationHeader(`${scheme} ${token} ${extra}`))
         expect(error?.code).toBe(codes.TOKEN_MALFORMED)
       }),
     )
@@ -130,9 +154,32 @@ describe('extractToken property', () => {
           .filter((scheme) => scheme.toLowerCase() !== 'bearer'),
         tokenArbitrary,
         (scheme, token) => {
-          expect(() => extractToken(`${scheme} ${token}`)).toThrow(
-            expect.objectContaining({ code: codes.AUTHORIZATION_SCHEME_UNSUPPORTED }),
-          )
+          const error = errorFrom(() => parseAuthorizationHeader(`${scheme} ${token}`))
+          expect(error?.code).toBe(codes.AUTHORIZATION_SCHEME_UNSUPPORTED)
+        },
+      ),
+    )
+  })
+})
+
+describe('readBareToken property', () => {
+  it('returns any non-empty value without whitespace', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^\S+$/), (token) => {
+        expect(readBareToken(token)).toBe(token)
+      }),
+    )
+  })
+
+  it('rejects any value with whitespace', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 20 }),
+        fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0'),
+        fc.string({ maxLength: 20 }),
+        (before, space, after) => {
+          const error = errorFrom(() => readBareToken(`${before}${space}${after}`))
+          expect(error?.code).toBe(codes.TOKEN_MALFORMED)
         },
       ),
     )

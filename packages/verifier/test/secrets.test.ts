@@ -44,7 +44,7 @@ describe('errors never contain the token', () => {
       await makeToken({ privateKey: other.privateKey, now }),
     ]
     const replayed = await make({})
-    await verifier.verify(replayed)
+    await verifier.verifyToken(replayed)
     tokens.push(replayed)
 
     for (const token of tokens) {
@@ -58,6 +58,28 @@ describe('errors never contain the token', () => {
       ].join('\n')
       expect(shown).not.toContain(signatureOf(token))
       expect(shown).not.toContain(token)
+    }
+  })
+})
+
+describe('a header without a scheme', () => {
+  it('is rejected without quoting the token', async () => {
+    const clock = createTestClock()
+    const verifier = createVerifier({
+      audience: 'invoices',
+      keyRepository: server.origin,
+      allowInsecureHttp: true,
+      clock,
+    })
+    const token = await makeToken({ privateKey: rsa.privateKey, now: clock.now() })
+
+    const error = await verifier.verifyAuthorizationHeader(token).catch((caught: unknown) => caught)
+
+    expect(error).toBeInstanceOf(AsapVerificationError)
+    const shown = [(error as Error).message, inspect(error, { depth: 5 }), JSON.stringify(error)]
+    for (const text of shown) {
+      expect(text).not.toContain(token.split('.')[0]!.slice(0, 16))
+      expect(text).not.toContain(signatureOf(token))
     }
   })
 })

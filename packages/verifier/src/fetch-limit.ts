@@ -1,0 +1,90 @@
+/**
+ * A limit on concurrent key repository lookups. Lookups over the limit wait in order of arrival,
+ * each for a bounded time.
+ *
+ * @module
+ */
+
+/** Thrown by {@link FetchLimit.run} when a task waited `maxWait` milliseconds for a free slot. */
+export class FetchSlotTimeoutError extends Error {
+  /** How long the task waited, in milliseconds. */
+  readonly waited: number
+  /** The tasks running when the wait ended. */
+  readonly running: number
+
+  constructor(waited: number, running: number) {
+    super(`No free slot after ${waited} ms: ${running} tasks were running.`)
+    this.name = 'FetchSlotTimeoutError'
+    this.waited = waited
+    this.running = running
+  }
+}
+
+/** Runs tasks with at most a fixed number at once. */
+export interface FetchLimit {
+  /**
+   * Runs `task` as soon as fewer than the maximum are running. Tasks that find the limit reached
+   * start in order of arrival.
+   *
+   * @throws {FetchSlotTimeoutError} when no slot became free within the wait limit. `task` is then
+   * never called.
+   */
+  run<T>(task: () => Promise<T>): Promise<T>
+}
+
+interface Waiter {
+  /** Hands a slot over to the waiting task. */
+  start(): void
+}
+
+/**
+ * Creates a {@link FetchLimit} that runs at most `maxRunning` tasks at once and lets a task wait
+ * at most `maxWait` milliseconds for a slot.
+ */
+export function createFetchLimit(maxRunning: number, maxWait: number): FetchLimit {
+  let running = 0
+  // A Set keeps insertion order and deletes in constant time, so it serves as the queue.
+  const waiters = new Set<Waiter>()
+
+  function acquire(): Promise<void> {
+    if (running < maxRunning) {
+      running++
+      return Promise.resolve()
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        start: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      const timer = setTimeout(() => {
+        waiters.delete(waiter)
+        reject(new FetchSlotTimeoutError(maxWait, running))
+      }, maxWait)
+      waiters.add(waiter)
+    })
+  }
+
+  function release(): void {
+    const next = waiters.values().next()
+    if (next.done) {
+      running--
+      return
+    }
+    // The slot passes straight to the next task, so `running` stays the same.
+    waiters.delete(next.value)
+    next.value.start()
+  }
+
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      await acquire()
+      try {
+        return await task()
+      } finally {
+        release()
+      }
+    },
+  }
+}
