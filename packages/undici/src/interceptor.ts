@@ -25,6 +25,12 @@ import {
   type ResolvedInterceptorOptions,
   resolveInterceptorOptions,
 } from './options.js'
+import {
+  isSameOrigin,
+  type RedirectChain,
+  RedirectChainHandler,
+  RedirectTracker,
+} from './redirect-chain.js'
 import { readRequestOverrides } from './request-options.js'
 import { SignedRequestHandler } from './signed-request-handler.js'
 
@@ -32,6 +38,14 @@ import { SignedRequestHandler } from './signed-request-handler.js'
 function withoutSetting(opts: Dispatcher.DispatchOptions): Dispatcher.DispatchOptions {
   const { asap: _setting, ...rest } = opts
   return rest
+}
+
+/** Returns `handler`, wrapped to report its redirect responses to `chain` when one is tracked. */
+function watched(
+  handler: Dispatcher.DispatchHandler,
+  chain: RedirectChain | undefined,
+): Dispatcher.DispatchHandler {
+  return chain === undefined ? handler : new RedirectChainHandler(handler, chain)
 }
 
 /** Returns the normalised dispatcher origin passed to the interceptor factory, or `undefined`. */
@@ -75,6 +89,58 @@ function targetOrigin(
     dispatcherOrigin,
   )
   return undefined
+}
+
+/** The origin and per-request settings a request gets its token for. */
+interface RequestPlan {
+  /** The origin to make a token for, or `undefined` for no token. */
+  readonly origin: string | undefined
+  /** The per-request settings that apply to this request. */
+  readonly overrides: AsapRequestOptions | undefined
+  /** The redirect chain the request belongs to, when its hops must be recognised. */
+  readonly chain: RedirectChain | undefined
+}
+
+/**
+ * Decides the origin and per-request settings of a request, or of a redirect hop of one.
+ *
+ * `opts.asap` is chosen for the origin a request starts at, so a hop to another origin gets that
+ * origin's mapped audience with the default subject and claims, or no token when it is unmapped.
+ * Without a `Client` or `Pool` origin, a hop to another origin gets no token at all unless
+ * `signCrossOriginRedirects` declares the dispatcher an `Agent`.
+ */
+function planRequest(
+  settings: ResolvedInterceptorOptions,
+  dispatcherOrigin: string | undefined,
+  tracker: RedirectTracker,
+  opts: Dispatcher.DispatchOptions,
+  overrides: AsapRequestOptions | undefined,
+): RequestPlan {
+  const origin = targetOrigin(opts.origin, dispatcherOrigin)
+  const mayReachOtherServer = dispatcherOrigin === undefined && !settings.signCrossOriginRedirects
+  const chain = tracker.chainOf(opts.asap)
+
+  if (chain === undefined) {
+    // Only a request whose hops are treated differently from new requests needs its hops found.
+    const tracked = overrides !== undefined || mayReachOtherServer
+    return {
+      origin,
+      overrides,
+      chain: tracked ? { tracker, origin, setting: opts.asap } : undefined,
+    }
+  }
+  if (isSameOrigin(chain.origin, origin)) {
+    return { origin, overrides, chain }
+  }
+  if (mayReachOtherServer) {
+    debug(
+      'redirect from %s to %s: no token, because a Client or Pool composed without the origin option would send it to its own origin',
+      chain.origin,
+      origin,
+    )
+    return { origin: undefined, overrides: undefined, chain }
+  }
+  return { origin, overrides: undefined, chain }
 }
 
 /**
@@ -122,13 +188,17 @@ function requestAudience(
  * once with a new token (see {@link AsapInterceptorOptions.retryOnUnauthorized}).
  *
  * Per request, `opts.asap` is `false` (no token) or `{ audience, subject, claims }`; it is removed
- * before the request is passed on.
+ * before the request is passed on. The object applies to the origin the request starts at, and
+ * redirect hops to other origins get their own mapped audience with the default subject and claims.
  *
  * > [!WARNING]
- * > Compose it before `redirect()` in the argument list, such as
- * > `agent.compose(asap(options), interceptors.redirect({ maxRedirections: 3 }))`, so that each
- * > redirected request gets the token of its own origin, or none. The other order is also safe,
- * > but a redirected request then gets no token at all.
+ * > On a `Client` or `Pool`, always set the `origin` option: the pool sends every request to its
+ * > own origin, whatever origin the request names.
+ *
+ * Compose it before `redirect()` in the argument list, such as
+ * `agent.compose(asap(options), interceptors.redirect({ maxRedirections: 3 }))`, so that hops on
+ * the first origin keep a token. A hop to another origin gets no token unless
+ * {@link AsapInterceptorOptions.signCrossOriginRedirects} is set on an `Agent`.
  *
  * @throws {AsapError} a subclass with a stable `code` for each invalid option, when called.
  */
@@ -140,6 +210,11 @@ export function asap(options: AsapInterceptorOptions): Dispatcher.DispatcherComp
   // undici 8. A test makes that call by hand.
   return (dispatch: Dispatcher.Dispatch, composedOrigin?: unknown): Dispatcher.Dispatch => {
     const dispatcherOrigin = settings.origin ?? readDispatcherOrigin(composedOrigin)
+    // NOTE: `dispatch` is bound to an Agent, Client or Pool that it does not reveal. Without a
+    // dispatcher origin, a token for the origin a request names may reach another server through
+    // a Client or Pool. Redirect hops are recognised and held to the first origin, but a request
+    // that the caller or fetch starts for another origin is not.
+    const tracker = new RedirectTracker()
 
     return function asapInterceptor(opts, handler) {
       const setting = opts.asap
@@ -149,13 +224,11 @@ export function asap(options: AsapInterceptorOptions): Dispatcher.DispatcherComp
       }
 
       let audience: Audience | undefined
-      let origin: string | undefined
-      let overrides: AsapRequestOptions | undefined
+      let plan: RequestPlan
       let headers: ReadableHeaders
       try {
-        overrides = readRequestOverrides(setting)
-        origin = targetOrigin(opts.origin, dispatcherOrigin)
-        audience = requestAudience(settings, origin, opts, overrides)
+        plan = planRequest(settings, dispatcherOrigin, tracker, opts, readRequestOverrides(setting))
+        audience = requestAudience(settings, plan.origin, opts, plan.overrides)
         if (audience !== undefined) {
           headers = needsFlattening(opts.headers)
             ? flattenHeaders(opts.headers)
@@ -166,7 +239,7 @@ export function asap(options: AsapInterceptorOptions): Dispatcher.DispatcherComp
         return true
       }
       if (audience === undefined) {
-        return dispatch(forwarded, handler)
+        return dispatch(forwarded, watched(handler, plan.chain))
       }
 
       // An odd-length list is passed on as it is, so undici's core rejects it with its own error.
@@ -176,7 +249,7 @@ export function asap(options: AsapInterceptorOptions): Dispatcher.DispatcherComp
           headers === opts.headers
             ? forwarded
             : { ...forwarded, headers: headers as Dispatcher.DispatchOptions['headers'] }
-        return dispatch(unsigned, handler)
+        return dispatch(unsigned, watched(handler, plan.chain))
       }
 
       const signed = new SignedRequestHandler(
@@ -185,15 +258,16 @@ export function asap(options: AsapInterceptorOptions): Dispatcher.DispatcherComp
         forwarded,
         headers,
         audience,
-        overrides,
-        origin!,
+        plan.overrides,
+        plan.origin!,
         handler,
+        plan.chain,
       )
       let authorization: string | undefined
       try {
-        authorization = settings.provider.peekAuthorizationHeader(audience, overrides)
+        authorization = settings.provider.peekAuthorizationHeader(audience, plan.overrides)
         if (authorization === undefined) {
-          signed.sendWhenSigned(settings.provider.getAuthorizationHeader(audience, overrides))
+          signed.sendWhenSigned(settings.provider.getAuthorizationHeader(audience, plan.overrides))
           return true
         }
       } catch (error) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { AsapInvalidOptionError, type AsapRequestOptions } from '@asap-auth/core'
+import { type AsapRequestOptions, readRequestOptions } from '@asap-auth/core'
 
 /**
  * Per-request setting, given as `opts.asap`:
@@ -34,17 +34,9 @@ declare module 'undici' {
  * Returns the per-request overrides from an `opts.asap` that is not `false`, or `undefined` when it
  * is unset.
  *
- * @throws {AsapInvalidOptionError} when `opts.asap` is neither unset, `false` nor an object.
+ * @throws {AsapInvalidOptionError} when `opts.asap` is neither unset, `false` nor an object with
+ *   only `audience`, `subject` and `claims`, or when `claims` sets `aud`.
  */
 export function readRequestOverrides(value: unknown): AsapRequestOptions | undefined {
-  if (value === undefined) {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AsapInvalidOptionError(
-      `Invalid asap request option ${JSON.stringify(value)}: expected false, or an object such as { audience: "billing" } with audience, subject or claims.`,
-      { field: 'asap' },
-    )
-  }
-  return value as AsapRequestOptions
+  return readRequestOptions(value, 'the dispatch options') || undefined
 }

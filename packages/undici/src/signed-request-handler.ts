@@ -12,6 +12,7 @@ import { failUnsent } from './controller.js'
 import { debug } from './debug.js'
 import { type ReadableHeaders, withAuthorization } from './headers.js'
 import type { ResolvedInterceptorOptions } from './options.js'
+import { isRedirectStatus, type RedirectChain } from './redirect-chain.js'
 import { isRetryableRequest } from './retry-policy.js'
 
 const BEARER_PREFIX = 'Bearer '
@@ -47,6 +48,10 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
   #discarding = false
   /** Hops already taken, as undici's redirect handler reports them in the request context. */
   #history: readonly unknown[] | undefined = undefined
+  /** The redirect chain to report redirect responses to, or `undefined` when none is tracked. */
+  readonly #chain: RedirectChain | undefined
+  /** True when the response passed on to the caller is a redirect. */
+  #redirected = false
 
   constructor(
     settings: ResolvedInterceptorOptions,
@@ -57,6 +62,7 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
     overrides: AsapRequestOptions | undefined,
     origin: string,
     handler: Dispatcher.DispatchHandler,
+    chain: RedirectChain | undefined,
   ) {
     this.#settings = settings
     this.#dispatch = dispatch
@@ -66,6 +72,7 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
     this.#overrides = overrides
     this.#origin = origin
     this.#handler = handler
+    this.#chain = chain
   }
 
   /**
@@ -137,6 +144,7 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
       }
       debug('401 from %s for audience %j: token dropped', this.#origin, this.#audience)
     }
+    this.#redirected = isRedirectStatus(statusCode)
     this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
   }
 
@@ -156,7 +164,12 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
       this.#retry()
       return
     }
-    this.#handler.onResponseEnd?.(controller, trailers)
+    const chain = this.#chain
+    if (chain === undefined || !this.#redirected) {
+      this.#handler.onResponseEnd?.(controller, trailers)
+      return
+    }
+    chain.tracker.endRedirect(chain, () => this.#handler.onResponseEnd?.(controller, trailers))
   }
 
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {

@@ -43,6 +43,20 @@ describe('asap()', () => {
     ).not.toThrow()
   })
 
+  it('accepts signCrossOriginRedirects on its own', () => {
+    const provider = newProvider()
+
+    expect(() => asap({ provider, audience, signCrossOriginRedirects: true })).not.toThrow()
+    expect(() =>
+      asap({
+        provider,
+        audience,
+        origin: 'https://billing.internal',
+        signCrossOriginRedirects: false,
+      }),
+    ).not.toThrow()
+  })
+
   const invalid: [string, Record<string, unknown>, string, string][] = [
     ['a missing provider', { audience }, 'ERR_ASAP_OPTION_MISSING', 'provider'],
     ['an empty audience map', { audience: {} }, 'ERR_ASAP_OPTION_MISSING', 'audience'],
@@ -78,6 +92,18 @@ describe('asap()', () => {
       'origin',
     ],
     ['an origin that is a number', { audience, origin: 42 }, 'ERR_ASAP_OPTION_INVALID', 'origin'],
+    [
+      'signCrossOriginRedirects that is not a boolean',
+      { audience, signCrossOriginRedirects: 'yes' },
+      'ERR_ASAP_OPTION_INVALID',
+      'signCrossOriginRedirects',
+    ],
+    [
+      'signCrossOriginRedirects together with origin',
+      { audience, origin: 'https://billing.internal', signCrossOriginRedirects: true },
+      'ERR_ASAP_OPTION_INVALID',
+      'signCrossOriginRedirects',
+    ],
   ]
 
   for (const [name, options, code, field] of invalid) {

@@ -59,7 +59,10 @@ afterAll(async () => {
 
 type Order = 'redirect outermost' | 'asap outermost'
 
-function compose(order: Order, extra: { replaceAuthorization?: boolean } = {}) {
+function compose(
+  order: Order,
+  extra: { replaceAuthorization?: boolean; signCrossOriginRedirects?: boolean } = {},
+) {
   const provider = newProvider()
   const agent = new Agent()
   agents.push(agent)
@@ -87,8 +90,19 @@ function audiences(server: TestServer): unknown[] {
 }
 
 describe('redirect interceptor, redirect outermost', () => {
-  it('cross-origin hop gets its own token', async () => {
-    const { dispatcher } = compose('redirect outermost')
+  it('cross-origin hop gets no token by default', async () => {
+    const { dispatcher, provider } = compose('redirect outermost')
+
+    const result = await follow(dispatcher, '/to-mapped')
+
+    expect(result).toEqual({ status: 200, body: '{"server":"ledger","aud":null}' })
+    expect(audiences(first)).toEqual(['billing'])
+    expect(mapped.requests[0]!.authorizations).toEqual([])
+    expect(provider.stats().signed).toBe(1)
+  })
+
+  it('signCrossOriginRedirects: hop gets its own token', async () => {
+    const { dispatcher } = compose('redirect outermost', { signCrossOriginRedirects: true })
 
     const result = await follow(dispatcher, '/to-mapped')
 
@@ -119,7 +133,7 @@ describe('redirect interceptor, redirect outermost', () => {
   })
 
   it("caller's Authorization replaced across origins", async () => {
-    const { dispatcher } = compose('redirect outermost')
+    const { dispatcher } = compose('redirect outermost', { signCrossOriginRedirects: true })
 
     await follow(dispatcher, '/to-mapped', { headers: { Authorization: 'Bearer caller-token' } })
     await follow(dispatcher, '/to-unmapped', { headers: { Authorization: 'Bearer caller-token' } })

@@ -21,6 +21,9 @@ const agent: Dispatcher.ComposedDispatcher = new Agent().compose(interceptor)
 const pool = new Pool('https://billing.internal').compose(
   asap({ ...options, origin: 'https://billing.internal' }),
 )
+new Agent().compose(asap({ ...options, signCrossOriginRedirects: true }))
+// @ts-expect-error signCrossOriginRedirects is true or false
+asap({ ...options, signCrossOriginRedirects: 'yes' })
 
 export async function perRequestSettings(): Promise<void> {
   await request('https://billing.internal/a', { dispatcher: agent, asap: false })
