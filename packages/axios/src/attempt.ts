@@ -11,9 +11,10 @@
  * @module
  */
 
-import type { Audience, SignOverrides } from '@asap-auth/core'
+import type { AsapRequestOptions, Audience, SignOverrides } from '@asap-auth/core'
 import type { AxiosRequestConfig, AxiosRequestTransformer, InternalAxiosRequestConfig } from 'axios'
 import { readAuthorization, requestHeaders } from './headers.js'
+import type { RequestTarget } from './request-url.js'
 
 /** The `beforeRedirect` hook of an axios config. */
 export type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>
@@ -43,11 +44,20 @@ export interface Hop {
 export interface Attempt {
   /** The origin of the request before any redirect. */
   readonly origin: string
+  /**
+   * The config's `url`, `baseURL`, `allowAbsoluteUrls` and `socketPath` when the origin was
+   * resolved. While they are unchanged, the origin is too, and the URL guard need not parse again.
+   */
+  readonly target: RequestTarget
   /** The request method in upper case. */
   readonly method: string
-  /** `config.asap.audience`, which applies to {@link Attempt.origin} only. */
-  readonly audienceOverride: Audience | undefined
-  /** `config.asap.subject` and `config.asap.claims`, which apply on every hop. */
+  /**
+   * `config.asap` of the request. Its audience, subject and claims apply to hops to
+   * {@link Attempt.origin} only. A hop to another origin gets a token for that origin's mapped
+   * audience with the signer's own subject and claims.
+   */
+  readonly requestOptions: AsapRequestOptions | undefined
+  /** The subject and claims of `requestOptions`, in the form the provider takes them. */
   readonly overrides: SignOverrides | undefined
   /** True when this attempt is the retry after a 401. */
   readonly isRetry: boolean
@@ -55,8 +65,12 @@ export interface Attempt {
   readonly userBeforeRedirect: BeforeRedirect | undefined
   /** The `Authorization` value this adapter put on the request before any redirect. */
   firstHeader: string | undefined
-  /** Every token this attempt sent, kept to hide them from `util.inspect` output. */
-  readonly tokens: Set<string>
+  /**
+   * Every `Authorization` value (`Bearer <token>`) this adapter sent in this attempt, kept to hide
+   * the tokens from `util.inspect` output. The values are the provider's own strings, which keep
+   * their hash, so adding one costs little.
+   */
+  readonly headers: Set<string>
   /** The latest hop: the request itself until the first redirect. */
   hop: Hop
   /** The number of redirects followed so far. */

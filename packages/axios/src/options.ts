@@ -9,6 +9,7 @@ import {
   AsapInvalidOptionError,
   type AsapRequestOptions,
   type ResolvedAdapterOptions,
+  readRequestOptions as readSharedRequestOptions,
   resolveAdapterOptions,
 } from '@asap-auth/core'
 
@@ -23,6 +24,10 @@ export interface AsapAxiosOptions extends AsapAdapterOptions {
    */
   retryOnUnauthorized?: boolean | undefined
 }
+
+const axiosOptionNames: Readonly<
+  Record<Exclude<keyof AsapAxiosOptions, keyof AsapAdapterOptions>, true>
+> = { retryOnUnauthorized: true }
 
 /** {@link AsapAxiosOptions} after validation. */
 export interface ResolvedAxiosOptions extends ResolvedAdapterOptions {
@@ -43,44 +48,15 @@ declare module 'axios' {
   }
 }
 
-const REQUEST_OPTION_KEYS: ReadonlySet<string> = new Set(['audience', 'subject', 'claims'])
-
-function describeValue(value: unknown): string {
-  if (Array.isArray(value)) {
-    return 'an array'
-  }
-  if (typeof value === 'function') {
-    return 'a function'
-  }
-  return `${typeof value} ${String(value)}`
-}
-
 /**
  * Validates `config.asap`. Returns `false` for a request that opts out, and `undefined` when
  * nothing is set.
  *
  * @throws {AsapInvalidOptionError} when the value is not `false`, `undefined` or an object with
- *   only `audience`, `subject` and `claims`.
+ *   only `audience`, `subject` and `claims`, or when `claims` sets `aud`.
  */
 export function readRequestOptions(value: unknown): false | AsapRequestOptions | undefined {
-  if (value === undefined || value === null || value === false) {
-    return value === false ? false : undefined
-  }
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new AsapInvalidOptionError(
-      `Invalid asap option (${describeValue(value)}) in the request config: expected false, or an object such as { audience, subject, claims }.`,
-      { field: 'asap' },
-    )
-  }
-  for (const key of Object.keys(value)) {
-    if (!REQUEST_OPTION_KEYS.has(key)) {
-      throw new AsapInvalidOptionError(
-        `Unknown key ${JSON.stringify(key)} in the asap option of the request config. Use only audience, subject and claims.`,
-        { field: `asap.${key}` },
-      )
-    }
-  }
-  return value as AsapRequestOptions
+  return readSharedRequestOptions(value, 'the request config')
 }
 
 /**
@@ -95,17 +71,17 @@ export function resolveAxiosOptions(
   options: AsapAxiosOptions,
   defaultOrigin?: string,
 ): ResolvedAxiosOptions {
-  const retry =
-    typeof options === 'object' && options !== null
-      ? (options.retryOnUnauthorized ?? true)
-      : undefined
-  if (retry !== undefined && typeof retry !== 'boolean') {
+  const resolved = resolveAdapterOptions(options, defaultOrigin, {
+    name: 'withAsap',
+    options: Object.keys(axiosOptionNames),
+  })
+
+  const retry = options.retryOnUnauthorized ?? true
+  if (typeof retry !== 'boolean') {
     throw new AsapInvalidOptionError(
       `Invalid retryOnUnauthorized ${JSON.stringify(retry)}: expected true or false.`,
       { field: 'retryOnUnauthorized' },
     )
   }
-
-  const resolved = resolveAdapterOptions(options, defaultOrigin)
-  return { ...resolved, retryOnUnauthorized: retry ?? true }
+  return { ...resolved, retryOnUnauthorized: retry }
 }

@@ -6,6 +6,7 @@
 
 import { type InspectOptions, inspect } from 'node:util'
 import type { InternalAxiosRequestConfig } from 'axios'
+import { tokenOf } from './headers.js'
 
 /** The text that replaces a token in `util.inspect` output. */
 export const REDACTED_TOKEN = '[REDACTED ASAP token]'
@@ -24,41 +25,71 @@ export function addAuthorizationToRedact(config: InternalAxiosRequestConfig): vo
 }
 
 /**
- * Makes `util.inspect(target)`, and so `console.log`, print `target` as usual but with every token
- * in `tokens` replaced by {@link REDACTED_TOKEN}. An AxiosError or a response contains the token in
- * several places (the config headers and the raw request header text of `request._header`), and
- * `config.redact` covers only `toJSON()`.
- *
- * Objects reached in other ways are not covered: `util.inspect(error.request)` still shows the
- * token.
+ * The sets of `Authorization` values whose tokens {@link inspectWithoutTokens} replaces, by the
+ * object inspected.
  */
-export function hideTokensFromInspect(target: object, tokens: ReadonlySet<string>): void {
-  if (tokens.size === 0 || Object.hasOwn(target, inspect.custom)) {
+const tokenSetsOf = new WeakMap<object, Set<ReadonlySet<string>>>()
+
+/**
+ * The `[util.inspect.custom]` method put on protected objects. One function serves every object,
+ * so protecting an object allocates no closure.
+ */
+function inspectWithoutTokens(this: object, depth: number, options: InspectOptions): string {
+  // Inspect the object without this method, which is an own property, then put it back.
+  // `depth` is what remains of the caller's depth when the object is nested in another one.
+  const descriptor = Object.getOwnPropertyDescriptor(this, inspect.custom)
+  Reflect.deleteProperty(this, inspect.custom)
+  let text: string
+  try {
+    text = inspect(this, { ...options, depth })
+  } finally {
+    if (descriptor !== undefined) {
+      Object.defineProperty(this, inspect.custom, descriptor)
+    }
+  }
+  for (const headers of tokenSetsOf.get(this) ?? []) {
+    for (const header of headers) {
+      text = text.replaceAll(tokenOf(header), REDACTED_TOKEN)
+    }
+  }
+  return text
+}
+
+/**
+ * Makes `util.inspect(target)`, and so `console.log`, print `target` as usual but with the token of
+ * every `Bearer <token>` value in `headers` replaced by {@link REDACTED_TOKEN}, nested objects
+ * included. `headers` is read at each inspection, so values added to it later are covered too.
+ * Calling this again for the same target adds another set.
+ *
+ * The method is a non-enumerable own property, which axios does not copy when it merges a config
+ * for a new request and `JSON.stringify` ignores. A target with its own `[util.inspect.custom]`
+ * method from elsewhere, and a target that is not extensible, are left unchanged.
+ */
+export function hideTokensFromInspect(target: object, headers: ReadonlySet<string>): void {
+  if (headers.size === 0) {
     return
   }
-
-  function inspectWithoutTokens(this: object, _depth: number, options: InspectOptions): string {
-    // Inspect the object without this method, which is an own property, then put it back.
-    const descriptor = Object.getOwnPropertyDescriptor(this, inspect.custom)
-    Reflect.deleteProperty(this, inspect.custom)
-    let text: string
-    try {
-      text = inspect(this, options)
-    } finally {
-      if (descriptor !== undefined) {
-        Object.defineProperty(this, inspect.custom, descriptor)
-      }
-    }
-    for (const token of tokens) {
-      text = text.replaceAll(token, REDACTED_TOKEN)
-    }
-    return text
+  const sets = tokenSetsOf.get(target)
+  if (sets !== undefined) {
+    sets.add(headers)
+    return
   }
-
-  Object.defineProperty(target, inspect.custom, {
-    value: inspectWithoutTokens,
-    configurable: true,
-    enumerable: false,
-    writable: true,
-  })
+  const own = Object.getOwnPropertyDescriptor(target, inspect.custom)
+  if (own !== undefined && own.value !== inspectWithoutTokens) {
+    return
+  }
+  if (own === undefined) {
+    if (!Object.isExtensible(target)) {
+      return
+    }
+    Object.defineProperty(target, inspect.custom, {
+      value: inspectWithoutTokens,
+      configurable: true,
+      enumerable: false,
+      writable: true,
+    })
+  }
+  // A copy of a protected object, such as the config axios copies on dispatch, carries the
+  // method but has no token sets of its own yet.
+  tokenSetsOf.set(target, new Set([headers]))
 }

@@ -9,13 +9,17 @@
  * either: it removes the header on every origin change, then adds the new origin's token when
  * that origin is mapped and its token is cached.
  *
+ * `config.asap` (audience, subject and claims) applies to hops to the origin of the request only.
+ * A token for another origin has that origin's mapped audience and the signer's own subject and
+ * claims, so per-request claims never reach a service the request did not name.
+ *
  * @module
  */
 
-import type { Audience } from '@asap-auth/core'
+import { type Audience, resolveRequestAudience } from '@asap-auth/core'
 import { type Attempt, type BeforeRedirect, type Hop, registerCarrier } from './attempt.js'
 import { debug } from './debug.js'
-import { deleteAuthorization, tokenOf } from './headers.js'
+import { deleteAuthorization } from './headers.js'
 import type { ResolvedAxiosOptions } from './options.js'
 
 /** The parts of follow-redirects' request options the hook reads and writes. */
@@ -84,10 +88,17 @@ function authorizeHop(
 
   const origin = url.origin
   const method = String(redirect.method ?? attempt.method).toUpperCase()
-  const audience =
-    origin === attempt.origin && attempt.audienceOverride !== undefined
-      ? attempt.audienceOverride
-      : options.audience.resolve(origin, url.pathname + url.search, method)
+  // The caller chose config.asap for the origin of the request, so a hop to another origin is
+  // signed as if the request had none. The same check as for the request itself applies.
+  const sameOrigin = origin === attempt.origin
+  const audience = resolveRequestAudience(
+    options.audience,
+    origin,
+    url.pathname + url.search,
+    method,
+    sameOrigin ? attempt.requestOptions : undefined,
+  )
+  const overrides = sameOrigin ? attempt.overrides : undefined
   if (keepsAuthorization(attempt.hop, origin, audience)) {
     return
   }
@@ -99,10 +110,10 @@ function authorizeHop(
     return
   }
 
-  const header = options.provider.peekAuthorizationHeader(audience, attempt.overrides)
+  const header = options.provider.peekAuthorizationHeader(audience, overrides)
   if (header !== undefined) {
     headers.Authorization = header
-    attempt.tokens.add(tokenOf(header))
+    attempt.headers.add(header)
     attempt.hop = { origin, audience, authorization: 'asap', header }
     debug('redirect to %s: token for audience %j', origin, audience)
     return
@@ -110,7 +121,7 @@ function authorizeHop(
 
   // The hook must return synchronously, so the hop goes out without a token. The signing started
   // here makes the token ready for the retry after a 401 (see unauthorized.ts).
-  const pending = options.provider.getAuthorizationHeader(audience, attempt.overrides).then(
+  const pending = options.provider.getAuthorizationHeader(audience, overrides).then(
     () => undefined,
     () => undefined,
   )
@@ -131,7 +142,8 @@ export function createRedirectHook(
     try {
       authorizeHop(attempt, options, redirect)
     } catch (error) {
-      // An audience function that throws fails the redirect, and no header is left behind.
+      // An audience function or an audience check that throws fails the redirect, and no header
+      // is left behind. follow-redirects passes the error to axios as the cause of the failure.
       deleteAuthorization((redirect as RedirectOptions).headers ?? {})
       attempt.hop = { origin: 'null', audience: undefined, authorization: 'none' }
       throw error

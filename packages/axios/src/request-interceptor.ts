@@ -14,7 +14,7 @@ import {
 } from '@asap-auth/core'
 import type { AxiosHeaders, InternalAxiosRequestConfig } from 'axios'
 import { type Attempt, attachAttempt, detachAttempt } from './attempt.js'
-import { readAuthorization, requestHeaders, setAuthorization, tokenOf } from './headers.js'
+import { readAuthorization, requestHeaders, setAuthorization } from './headers.js'
 import { type ResolvedAxiosOptions, readRequestOptions } from './options.js'
 import { addAuthorizationToRedact } from './redact.js'
 import { createRedirectHook } from './redirect.js'
@@ -63,7 +63,7 @@ function applyHeader(
 ): InternalAxiosRequestConfig {
   setAuthorization(headers, header)
   attempt.firstHeader = header
-  attempt.tokens.add(tokenOf(header))
+  attempt.headers.add(header)
   attempt.hop = { ...attempt.hop, authorization: 'asap', header }
   return config
 }
@@ -98,13 +98,19 @@ export function createRequestHandler(options: ResolvedAxiosOptions): AsapRequest
     addAuthorizationToRedact(config)
     const attempt: Attempt = {
       origin,
+      target: {
+        url: config.url,
+        baseURL: config.baseURL,
+        allowAbsoluteUrls: config.allowAbsoluteUrls,
+        socketPath: config.socketPath,
+      },
       method,
-      audienceOverride: asap?.audience,
+      requestOptions: asap,
       overrides: signOverrides(asap),
       isRetry: previous?.retryStarted === true,
       userBeforeRedirect: config.beforeRedirect,
       firstHeader: undefined,
-      tokens: new Set(),
+      headers: new Set(),
       hop: { origin, audience, authorization: 'none' },
       redirects: 0,
       retryStarted: false,

@@ -108,6 +108,37 @@ function retryOrReturn<T>(
   return decision.ready.then(() => instance.request(config))
 }
 
+/**
+ * Hides the attempt's tokens in an error and in the objects it refers to that hold them: the
+ * config and its headers, the request object (the `ClientRequest` of the last hop, or
+ * follow-redirects' request when no response came) and the response. Errors are logged whole or
+ * in parts, so each part is protected.
+ */
+function hideTokensInError(error: AxiosError, attempt: Attempt): void {
+  const parts: unknown[] = [
+    error,
+    error.config,
+    error.config?.headers,
+    error.request,
+    error.response,
+  ]
+  for (const part of parts) {
+    if (typeof part === 'object' && part !== null) {
+      hideTokensFromInspect(part, attempt.headers)
+    }
+  }
+}
+
+/**
+ * Hides the attempt's tokens in a response. Only the response object itself is protected, which
+ * covers its config, headers and request whenever the response is inspected. Inspecting
+ * `response.config` on its own shows the header, as it does for any `Authorization` header set on
+ * an axios request; protecting each part would add measurable work to every request.
+ */
+function hideTokensInResponse(response: AxiosResponse, attempt: Attempt): void {
+  hideTokensFromInspect(response, attempt.headers)
+}
+
 /** Creates the response interceptor handlers that {@link withAsap} installs on `instance`. */
 export function createResponseHandlers(
   instance: AxiosInstance,
@@ -119,7 +150,7 @@ export function createResponseHandlers(
       if (attempt === undefined) {
         return response
       }
-      hideTokensFromInspect(response, attempt.tokens)
+      hideTokensInResponse(response, attempt)
       if (response.status !== 401) {
         return response
       }
@@ -133,12 +164,11 @@ export function createResponseHandlers(
         return Promise.reject(error)
       }
       const axiosError = error as AxiosError
-      hideTokensFromInspect(axiosError, attempt.tokens)
+      hideTokensInError(axiosError, attempt)
       const response = axiosError.response
       if (response === undefined) {
         return Promise.reject(error)
       }
-      hideTokensFromInspect(response, attempt.tokens)
       if (response.status !== 401) {
         return Promise.reject(error)
       }

@@ -31,6 +31,15 @@ export function createUrlGuard(attempt: Attempt): AxiosRequestTransformer {
       return data
     }
 
+    const { target } = attempt
+    if (
+      this.url === target.url &&
+      this.baseURL === target.baseURL &&
+      this.allowAbsoluteUrls === target.allowAbsoluteUrls &&
+      this.socketPath === target.socketPath
+    ) {
+      return data
+    }
     const origin = resolveRequestUrl(this)?.origin
     if (origin !== attempt.origin) {
       debug('rejected request: origin changed from %s to %s after signing', attempt.origin, origin)

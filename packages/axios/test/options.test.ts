@@ -161,7 +161,10 @@ describe('readRequestOptions', () => {
           {
             audience: fc.string({ minLength: 1 }),
             subject: fc.string({ minLength: 1 }),
-            claims: fc.dictionary(fc.string(), fc.jsonValue()),
+            claims: fc.dictionary(
+              fc.string().filter((name) => name !== 'aud'),
+              fc.jsonValue(),
+            ),
           },
           { requiredKeys: [] },
         ),
@@ -191,6 +194,14 @@ describe('readRequestOptions', () => {
     [false, false],
   ])('%s reads as %s', (value, expected) => {
     expect(readRequestOptions(value)).toBe(expected)
+  })
+
+  test('rejects claims.aud, pointing to asap.audience', () => {
+    const read = () => readRequestOptions({ claims: { aud: 'billing', tenant: 't-1' } })
+    expect(read).toThrow(
+      expect.objectContaining({ code: 'ERR_ASAP_OPTION_INVALID', field: 'asap.claims.aud' }),
+    )
+    expect(read).toThrow(/Set asap\.audience instead/)
   })
 
   test.each([true, 'billing', 3, ['billing']])('%j is rejected', (value) => {

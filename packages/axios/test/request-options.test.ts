@@ -130,4 +130,22 @@ describe('config.asap', () => {
     })
     expect(billing.requests).toHaveLength(0)
   })
+
+  test('claims.aud rejects and sends nothing, to mapped and unmapped origins', async () => {
+    const { client, provider } = createClient()
+
+    const mapped = client.get('/x', { asap: { claims: { aud: 'billing' } } })
+    const other = client.get(`${unmapped.origin}/x`, { asap: { claims: { aud: 'billing' } } })
+
+    for (const request of [mapped, other]) {
+      await expect(request).rejects.toBeInstanceOf(AsapInvalidOptionError)
+      await expect(request).rejects.toMatchObject({
+        code: 'ERR_ASAP_OPTION_INVALID',
+        field: 'asap.claims.aud',
+      })
+    }
+    expect(billing.requests).toHaveLength(0)
+    expect(unmapped.requests).toHaveLength(0)
+    expect(provider.stats().signed).toBe(0)
+  })
 })
