@@ -273,17 +273,36 @@ function originMap(entries: Iterable<[string, unknown]>, field: string): Map<str
   return map
 }
 
-function lookupOrigin(map: ReadonlyMap<string, Audience>, origin: string): Audience | undefined {
-  const audience = map.get(origin)
-  if (audience !== undefined) {
-    return audience
-  }
-  // Only a spelling that URL.origin would change can still match. Parsing costs, so it happens
-  // for unmapped origins alone.
-  try {
-    const normalized = new URL(origin).origin
-    return normalized === origin ? undefined : map.get(normalized)
-  } catch {
+/** Most canonical unmapped origins remembered by one resolver, so lookups of them skip parsing. */
+const MAX_REMEMBERED_UNMAPPED = 256
+
+/** Creates the lookup of a request origin in `map`, which holds origins as `URL.origin` writes them. */
+function createOriginLookup(
+  map: ReadonlyMap<string, Audience>,
+): (origin: string) => Audience | undefined {
+  // Origins already in the form URL.origin writes, and not mapped. Requests to a few unmapped
+  // services then cost one Set lookup each instead of a URL parse.
+  const unmapped = new Set<string>()
+
+  return function lookUpOrigin(origin) {
+    const audience = map.get(origin)
+    if (audience !== undefined || unmapped.has(origin)) {
+      return audience
+    }
+    // Only a spelling that URL.origin would change can still match.
+    let normalized: string
+    try {
+      normalized = new URL(origin).origin
+    } catch {
+      return undefined
+    }
+    if (normalized !== origin) {
+      return map.get(normalized)
+    }
+    if (unmapped.size >= MAX_REMEMBERED_UNMAPPED) {
+      unmapped.clear()
+    }
+    unmapped.add(origin)
     return undefined
   }
 }
@@ -328,7 +347,8 @@ export function createAudienceResolver(
       { field },
     )
   }
-  return { resolve: (origin) => lookupOrigin(map, origin) }
+  const lookUpOrigin = createOriginLookup(map)
+  return { resolve: (origin) => lookUpOrigin(origin) }
 }
 
 /**

@@ -226,3 +226,18 @@ describe('resolveAdapterOptions', () => {
     ).toThrow(expect.objectContaining({ code: 'ERR_ASAP_KEY_ID_NOT_OWNED' }))
   })
 })
+
+describe('unmapped origin memory', () => {
+  it('stays correct past its bound', () => {
+    const resolver = createAudienceResolver({ 'https://billing.internal:8443': 'billing' })
+
+    for (let port = 1; port <= 600; port++) {
+      expect(resolver.resolve(`https://other.internal:${port}`, '/', 'GET')).toBeUndefined()
+      expect(resolver.resolve(`https://other.internal:${port}`, '/', 'GET')).toBeUndefined()
+    }
+
+    expect(resolver.resolve('https://billing.internal:8443', '/', 'GET')).toBe('billing')
+    expect(resolver.resolve('HTTPS://Billing.Internal:8443', '/', 'GET')).toBe('billing')
+    expect(resolver.resolve('https://billing.internal:8444', '/', 'GET')).toBeUndefined()
+  })
+})
