@@ -79,15 +79,25 @@ export interface Attempt {
   retryStarted: boolean
 }
 
-const attemptOfCarrier = new WeakMap<object, Attempt>()
+/**
+ * The property that links a carrier to its attempt. A symbol of this module, so no other code
+ * can set it by accident. A property costs less per request than a `WeakMap` entry, which the
+ * garbage collector must treat as an ephemeron.
+ */
+const ATTEMPT: unique symbol = Symbol('asap attempt')
+
+/** A function the interceptor puts on the config, linked to its attempt. */
+interface Carrier {
+  [ATTEMPT]?: Attempt
+}
 
 /** Records that `carrier`, a function the interceptor puts on the config, belongs to `attempt`. */
 export function registerCarrier(carrier: object, attempt: Attempt): void {
-  attemptOfCarrier.set(carrier, attempt)
+  ;(carrier as Carrier)[ATTEMPT] = attempt
 }
 
 function attemptOf(value: unknown): Attempt | undefined {
-  return typeof value === 'function' ? attemptOfCarrier.get(value) : undefined
+  return typeof value === 'function' ? (value as Carrier)[ATTEMPT] : undefined
 }
 
 function transformerList(value: unknown): AxiosRequestTransformer[] {

@@ -24,35 +24,48 @@ export function addAuthorizationToRedact(config: InternalAxiosRequestConfig): vo
   config.redact = [...(list as string[]), 'authorization']
 }
 
-/**
- * The sets of `Authorization` values whose tokens {@link inspectWithoutTokens} replaces, by the
- * object inspected.
- */
-const tokenSetsOf = new WeakMap<object, Set<ReadonlySet<string>>>()
+/** The property of an inspect method that holds the `Authorization` value sets it covers. */
+const TOKEN_SETS: unique symbol = Symbol('asap token sets')
+
+/** A `[util.inspect.custom]` method made by {@link createInspector}. */
+interface Inspector {
+  (this: object, depth: number, options: InspectOptions): string
+  [TOKEN_SETS]: Set<ReadonlySet<string>>
+}
 
 /**
- * The `[util.inspect.custom]` method put on protected objects. One function serves every object,
- * so protecting an object allocates no closure.
+ * Creates the `[util.inspect.custom]` method of one protected object. The method inspects the
+ * object as usual and replaces the token of every `Bearer <token>` value in `sets`.
  */
-function inspectWithoutTokens(this: object, depth: number, options: InspectOptions): string {
-  // Inspect the object without this method, which is an own property, then put it back.
-  // `depth` is what remains of the caller's depth when the object is nested in another one.
-  const descriptor = Object.getOwnPropertyDescriptor(this, inspect.custom)
-  Reflect.deleteProperty(this, inspect.custom)
-  let text: string
-  try {
-    text = inspect(this, { ...options, depth })
-  } finally {
-    if (descriptor !== undefined) {
-      Object.defineProperty(this, inspect.custom, descriptor)
+function createInspector(sets: Set<ReadonlySet<string>>): Inspector {
+  const inspector = function inspectWithoutTokens(
+    this: object,
+    depth: number,
+    options: InspectOptions,
+  ): string {
+    // Inspect the object without this method, which is an own property, then put it back.
+    // `depth` is what remains of the caller's depth when the object is nested in another one.
+    const descriptor = Object.getOwnPropertyDescriptor(this, inspect.custom)
+    Reflect.deleteProperty(this, inspect.custom)
+    let text: string
+    try {
+      text = inspect(this, { ...options, depth })
+    } finally {
+      if (descriptor !== undefined) {
+        Object.defineProperty(this, inspect.custom, descriptor)
+      }
     }
-  }
-  for (const headers of tokenSetsOf.get(this) ?? []) {
-    for (const header of headers) {
-      text = text.replaceAll(tokenOf(header), REDACTED_TOKEN)
+    for (const headers of sets) {
+      for (const header of headers) {
+        text = text.replaceAll(tokenOf(header), REDACTED_TOKEN)
+      }
     }
-  }
-  return text
+    return text
+  } as Inspector
+  // A property, not a WeakMap entry, because the garbage collector must treat every WeakMap
+  // entry as an ephemeron, which costs on each request.
+  inspector[TOKEN_SETS] = sets
+  return inspector
 }
 
 /**
@@ -69,27 +82,22 @@ export function hideTokensFromInspect(target: object, headers: ReadonlySet<strin
   if (headers.size === 0) {
     return
   }
-  const sets = tokenSetsOf.get(target)
-  if (sets !== undefined) {
-    sets.add(headers)
-    return
-  }
-  const own = Object.getOwnPropertyDescriptor(target, inspect.custom)
-  if (own !== undefined && own.value !== inspectWithoutTokens) {
-    return
-  }
-  if (own === undefined) {
-    if (!Object.isExtensible(target)) {
-      return
+  if (Object.hasOwn(target, inspect.custom)) {
+    // A copy of a protected object, such as the config axios copies on dispatch, carries the
+    // method of the original, and so shares its sets.
+    const existing: unknown = (target as Record<symbol, unknown>)[inspect.custom]
+    if (typeof existing === 'function') {
+      ;(existing as Partial<Inspector>)[TOKEN_SETS]?.add(headers)
     }
-    Object.defineProperty(target, inspect.custom, {
-      value: inspectWithoutTokens,
-      configurable: true,
-      enumerable: false,
-      writable: true,
-    })
+    return
   }
-  // A copy of a protected object, such as the config axios copies on dispatch, carries the
-  // method but has no token sets of its own yet.
-  tokenSetsOf.set(target, new Set([headers]))
+  if (!Object.isExtensible(target)) {
+    return
+  }
+  Object.defineProperty(target, inspect.custom, {
+    value: createInspector(new Set([headers])),
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  })
 }

@@ -64,7 +64,8 @@ function applyHeader(
   setAuthorization(headers, header)
   attempt.firstHeader = header
   attempt.headers.add(header)
-  attempt.hop = { ...attempt.hop, authorization: 'asap', header }
+  const { origin, audience } = attempt.hop
+  attempt.hop = { origin, audience, authorization: 'asap', header }
   return config
 }
 
