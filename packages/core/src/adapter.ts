@@ -398,11 +398,18 @@ export function resolveAdapterOptions(
       field: 'options',
     })
   }
-  assertKnownOptions(
-    options,
-    [...Object.keys(adapterOptionNames), ...adapter.options],
-    adapter.name,
+  const known = [...Object.keys(adapterOptionNames), ...adapter.options]
+  const misplaced = Object.keys(options).filter(
+    (name) => !known.includes(name) && SIGNER_AND_PROVIDER_OPTION_NAMES.includes(name),
   )
+  if (misplaced.length > 0) {
+    const names = misplaced.map((name) => JSON.stringify(name)).join(', ')
+    throw new AsapInvalidOptionError(
+      `${names} ${misplaced.length === 1 ? 'is a signer option' : 'are signer options'}, not an option of ${adapter.name}. Put signer options under provider, such as { provider: { issuer, keyId, privateKey }, audience }.`,
+      { field: misplaced[0]! },
+    )
+  }
+  assertKnownOptions(options, known, adapter.name)
   if (options.provider === undefined || options.provider === null) {
     throw new AsapMissingOptionError(
       'Missing provider: give a TokenProvider from createTokenProvider(), or signer options such as { issuer, keyId, privateKey }.',
@@ -414,6 +421,13 @@ export function resolveAdapterOptions(
     throw new AsapInvalidOptionError(
       `Invalid replaceAuthorization ${JSON.stringify(replace)}: expected true or false.`,
       { field: 'replaceAuthorization' },
+    )
+  }
+
+  if (typeof options.provider !== 'object') {
+    throw new AsapInvalidOptionError(
+      `Invalid provider (${typeof options.provider}): expected a TokenProvider from createTokenProvider(), or signer options such as { issuer, keyId, privateKey }. A key given as text goes in privateKey.`,
+      { field: 'provider' },
     )
   }
 

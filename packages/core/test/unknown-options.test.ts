@@ -321,3 +321,35 @@ describe('option name hints', () => {
     expect(() => assertKnownOptions('issuer', knownNames, 'test')).not.toThrow()
   })
 })
+
+describe('adapter options given in the wrong place', () => {
+  it('signer options at the top level point to provider', () => {
+    const call = () =>
+      resolveAdapterOptions(
+        { issuer: 'billing', privateKey: 'x', audience: {} } as never,
+        undefined,
+        { name: 'asap', options: [] },
+      )
+
+    expect(call).toThrow(AsapInvalidOptionError)
+    expect(call).toThrow(
+      expect.objectContaining({ code: 'ERR_ASAP_OPTION_INVALID', field: 'issuer' }),
+    )
+    expect(call).toThrow(/"issuer", "privateKey" are signer options, not an option of asap/)
+    expect(call).toThrow(/Put signer options under provider/)
+  })
+
+  it('a string provider names the provider field', () => {
+    const call = () =>
+      resolveAdapterOptions({
+        provider: 'data:application/pkcs8;base64,AAAA',
+        audience: {},
+      } as never)
+
+    expect(call).toThrow(
+      expect.objectContaining({ code: 'ERR_ASAP_OPTION_INVALID', field: 'provider' }),
+    )
+    expect(call).toThrow(/Invalid provider \(string\)/)
+    expect(call).not.toThrow(/AAAA/)
+  })
+})

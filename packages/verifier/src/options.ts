@@ -8,6 +8,7 @@ import type { KeyObject } from 'node:crypto'
 import {
   AsapInvalidOptionError,
   AsapMissingOptionError,
+  assertKnownOptions,
   type Clock,
   MAX_LIFETIME_SECONDS,
 } from '@asap-auth/core'
@@ -410,13 +411,7 @@ export function resolveVerifierOptions(options: VerifierOptions): VerifierSettin
   if (typeof options !== 'object' || options === null) {
     throw invalid('options', 'createVerifier expects an options object.')
   }
-  const unknown = Object.keys(options).filter((name) => !knownOptions.has(name))
-  if (unknown.length > 0) {
-    throw invalid(
-      unknown[0]!,
-      `${unknown.map((name) => JSON.stringify(name)).join(', ')} ${unknown.length === 1 ? 'is not an option' : 'are not options'} of createVerifier. Known options: ${[...knownOptions].join(', ')}.`,
-    )
-  }
+  assertKnownOptions(options, [...knownOptions], 'createVerifier')
   if (options.audience === undefined || options.audience === '') {
     throw new AsapMissingOptionError(
       'Missing audience: set it to the identifier this service expects in the aud claim, such as "invoices".',

@@ -36,7 +36,7 @@ export function readRepositoryUrl(value: unknown, allowInsecureHttp: boolean): U
   }
   if (url.protocol === 'http:' && !allowInsecureHttp) {
     throw new Error(
-      'uses http:, which lets anyone on the network path replace the public keys. Use https:, or set allowInsecureHttp for tests against a loopback server',
+      'uses http:, which lets anyone on the network path replace the public keys. Use https:, or for tests against a loopback server set the allowInsecureHttp option (the second argument of verifierOptionsFromEnv)',
     )
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {

@@ -127,7 +127,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return await runVerification(readToken())
     } catch (error) {
       if (isAsapVerificationError(error)) {
-        debug('rejected token %s kid=%s: %s', error.code, error.keyId, error.message)
+        debug('rejected token %s kid=%s: %s', error.code, error.keyId ?? '(none)', error.message)
       }
       throw error
     }

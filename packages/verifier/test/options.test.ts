@@ -113,7 +113,11 @@ describe('createVerifier options', () => {
 
   it('names unknown options', () => {
     const error = optionError({ ...base, audiences: ['x'], leway: 5 })
-    expect(error.message).toContain('"audiences", "leway" are not options')
+    expect(error.message).toContain('"audiences" and "leway" are not options of createVerifier')
+    expect(error.message).toContain(
+      'Did you mean "audience" for "audiences", "leeway" for "leway"?',
+    )
+    expect(error.field).toBe('audiences')
   })
 
   it('rejects a non-object', () => {
