@@ -204,6 +204,15 @@ describe('readRequestOptions', () => {
     expect(read).toThrow(/Set asap\.audience instead/)
   })
 
+  test.each(['{"aud":"ledger"}', ['tenant'], new Map([['tenant', 'acme']])])(
+    'claims %o rejected',
+    (claims) => {
+      expect(() => readRequestOptions({ claims })).toThrow(
+        expect.objectContaining({ code: 'ERR_ASAP_OPTION_INVALID', field: 'asap.claims' }),
+      )
+    },
+  )
+
   test.each([true, 'billing', 3, ['billing']])('%j is rejected', (value) => {
     expect(() => readRequestOptions(value)).toThrow(
       expect.objectContaining({ code: 'ERR_ASAP_OPTION_INVALID', field: 'asap' }),

@@ -114,13 +114,14 @@ function describeRequestOption(value: unknown): string {
  * that opts out, `undefined` when nothing is set (`undefined` or `null`), and the options
  * otherwise.
  *
- * `claims.aud` is refused: the audience of a request follows its origin, and a per-request
- * audience goes through `audience`, which is only honoured for a mapped origin.
+ * `claims` must be a plain object, and `claims.aud` is rejected: a per-request audience goes
+ * through `audience`, which is only honoured for a mapped origin.
  *
  * @param value - The `asap` value of the request.
  * @param where - Where the value was found, for the message, such as `the request config`.
  * @throws {AsapInvalidOptionError} when the value is not `false`, `undefined`, `null` or an object
- *   with only `audience`, `subject` and `claims`, or when `claims` sets `aud`.
+ *   with only `audience`, `subject` and `claims`, when `claims` is not a plain object, or when
+ *   `claims` sets `aud`.
  */
 export function readRequestOptions(
   value: unknown,
@@ -144,9 +145,23 @@ export function readRequestOptions(
     }
   }
   const claims: unknown = (value as AsapRequestOptions).claims
-  if (typeof claims === 'object' && claims !== null && Object.hasOwn(claims, 'aud')) {
+  if (claims === undefined) {
+    return value as AsapRequestOptions
+  }
+  const prototype: unknown =
+    typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+      ? Object.getPrototypeOf(claims)
+      : undefined
+  if (prototype !== Object.prototype && prototype !== null) {
+    // A JSON string is refused too: checking its members would mean parsing it per request.
     throw new AsapInvalidOptionError(
-      `The asap option of ${where} sets claims.aud, which would send a token for one audience to the origin mapped to another. Set asap.audience instead; it applies only to a mapped origin.`,
+      `Invalid asap.claims (${describeRequestOption(claims)}) in ${where}: expected a plain object such as { tenant: "acme" }.`,
+      { field: 'asap.claims' },
+    )
+  }
+  if (Object.hasOwn(claims as object, 'aud')) {
+    throw new AsapInvalidOptionError(
+      `The asap option of ${where} sets claims.aud, which is not accepted. Set asap.audience instead: it applies only to a request whose origin is mapped.`,
       { field: 'asap.claims.aud' },
     )
   }

@@ -6,6 +6,7 @@
 
 import { constants, type KeyObject, type SignKeyObjectInput } from 'node:crypto'
 import { AsapUnsupportedAlgorithmError } from './errors.js'
+import { quoteValue } from './quote.js'
 import type { AsapAlgorithm } from './types.js'
 
 /** The requirements an algorithm sets for its key, and how `node:crypto` signs with it. */
@@ -107,7 +108,7 @@ export function isAsapAlgorithm(value: unknown): value is AsapAlgorithm {
  */
 export function algorithmDescriptor(algorithm: unknown, field = 'algorithm'): AlgorithmDescriptor {
   if (!isAsapAlgorithm(algorithm)) {
-    const received = typeof algorithm === 'string' ? JSON.stringify(algorithm) : typeof algorithm
+    const received = typeof algorithm === 'string' ? quoteValue(algorithm) : typeof algorithm
     const upper = typeof algorithm === 'string' ? algorithm.toUpperCase() : ''
     const hint = isAsapAlgorithm(upper)
       ? ` Algorithm names are case-sensitive: use "${upper}".`

@@ -18,6 +18,7 @@ import { isDataUri } from './key-data-uri.js'
 import { explainKeyIdProblem, isKeyIdOwnedBy, keyIdProblem } from './key-id.js'
 import { normalizeKeyText } from './key-text.js'
 import { type LoadedPrivateKey, loadPrivateKey } from './private-key.js'
+import { exampleValue, quoteValue } from './quote.js'
 import type { SignerOptions } from './signer.js'
 import type { AsapAlgorithm } from './types.js'
 
@@ -103,7 +104,7 @@ function readExpiresIn(env: Environment, problems: ProblemList): number | undefi
   if (!(seconds >= 1 && seconds <= MAX_LIFETIME_SECONDS)) {
     problems.add(
       'ASAP_EXPIRES_IN',
-      `is ${JSON.stringify(value)}, but must be a whole number of seconds from 1 to ${MAX_LIFETIME_SECONDS}.`,
+      `is ${quoteValue(value)}, but must be a whole number of seconds from 1 to ${MAX_LIFETIME_SECONDS}.`,
     )
     return undefined
   }
@@ -124,7 +125,7 @@ function readAlgorithm(env: Environment, problems: ProblemList): AsapAlgorithm |
     : ''
   problems.add(
     'ASAP_ALGORITHM',
-    `is ${JSON.stringify(value)}, but ASAP allows only ${ASAP_ALGORITHMS.join(', ')}.${caseHint}`,
+    `is ${quoteValue(value)}, but ASAP allows only ${ASAP_ALGORITHMS.join(', ')}.${caseHint}`,
   )
   return undefined
 }
@@ -191,7 +192,7 @@ function resolveKeyId(
   if (explicit !== undefined && fromKey !== undefined && explicit !== fromKey) {
     problems.add(
       'ASAP_KEY_ID',
-      `is ${JSON.stringify(explicit)}, but the data-URI ASAP_PRIVATE_KEY carries the key ID ${JSON.stringify(fromKey)}. ` +
+      `is ${quoteValue(explicit)}, but the data-URI ASAP_PRIVATE_KEY carries the key ID ${quoteValue(fromKey)}. ` +
         'Remove ASAP_KEY_ID, or use the key that belongs to it.',
     )
     return undefined
@@ -215,8 +216,8 @@ function resolveKeyId(
 
   const stated =
     variable === 'ASAP_KEY_ID'
-      ? `is ${JSON.stringify(keyId)}`
-      : `carries the key ID ${JSON.stringify(keyId)} in its kid parameter`
+      ? `is ${quoteValue(keyId)}`
+      : `carries the key ID ${quoteValue(keyId)} in its kid parameter`
   const problem = keyIdProblem(keyId)
   if (problem !== undefined) {
     problems.add(variable, `${stated}, but ${explainKeyIdProblem(problem)}`)
@@ -225,8 +226,8 @@ function resolveKeyId(
   if (issuer !== undefined && !isKeyIdOwnedBy(keyId, issuer)) {
     problems.add(
       variable,
-      `${stated}, but verifiers accept from the issuer ${JSON.stringify(issuer)} only key IDs that start with "${issuer}/". ` +
-        `Publish the key under a key ID such as "${issuer}/key-1", or correct ASAP_ISSUER.`,
+      `${stated}, but verifiers accept from the issuer ${quoteValue(issuer)} only key IDs that start with "${exampleValue(issuer)}/". ` +
+        `Publish the key under a key ID such as "${exampleValue(issuer)}/key-1", or correct ASAP_ISSUER.`,
     )
     return undefined
   }

@@ -5,6 +5,7 @@
  */
 
 import { AsapInvalidKeyIdError, AsapKeyIdNotOwnedError } from './errors.js'
+import { exampleValue, quoteValue } from './quote.js'
 
 const segmentPattern = /^[A-Za-z0-9_.+-]+$/
 
@@ -79,7 +80,7 @@ export function assertValidKeyId(keyId: unknown, field = 'keyId'): asserts keyId
   const problem = keyIdProblem(keyId)
   if (problem !== undefined) {
     throw new AsapInvalidKeyIdError(
-      `Invalid ${field} ${JSON.stringify(keyId)}: ${explainKeyIdProblem(problem)}`,
+      `Invalid ${field} ${quoteValue(keyId)}: ${explainKeyIdProblem(problem)}`,
       { field },
     )
   }
@@ -94,9 +95,9 @@ export function assertValidKeyId(keyId: unknown, field = 'keyId'): asserts keyId
 export function assertKeyIdOwnedBy(keyId: string, issuer: string, field = 'keyId'): void {
   if (!isKeyIdOwnedBy(keyId, issuer)) {
     throw new AsapKeyIdNotOwnedError(
-      `The key ID ${JSON.stringify(keyId)} is not owned by the issuer ${JSON.stringify(issuer)}: ` +
-        `verifiers accept only key IDs that start with "${issuer}/". ` +
-        `Publish the key under a key ID such as "${issuer}/key-1", or correct the issuer.`,
+      `The key ID ${quoteValue(keyId)} is not owned by the issuer ${quoteValue(issuer)}: ` +
+        `verifiers accept only key IDs that start with "${exampleValue(issuer)}/". ` +
+        `Publish the key under a key ID such as "${exampleValue(issuer)}/key-1", or correct the issuer.`,
       { field },
     )
   }

@@ -26,6 +26,7 @@ import { assertKeyFitsAlgorithm, assertKeySigns } from './key-algorithm.js'
 import { assertKeyIdOwnedBy, assertValidKeyId } from './key-id.js'
 import { assertKnownOptions } from './option-names.js'
 import { type LoadedPrivateKey, loadPrivateKey } from './private-key.js'
+import { quoteValue } from './quote.js'
 import { buildClaims, type SignerSettings } from './token-claims.js'
 import type {
   AsapAlgorithm,
@@ -184,7 +185,7 @@ function readWholeNumber(
   }
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
     const received =
-      typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value)}`
+      typeof value === 'number' ? String(value) : `${typeof value} ${quoteValue(value)}`
     throw new AsapInvalidOptionError(
       `Invalid ${field} ${received}: expected a whole number of seconds from ${min} to ${max}.`,
       { field },
@@ -245,7 +246,7 @@ function resolveKeyId(
 ): { keyId: string; field: string } {
   if (explicit !== undefined && loaded.keyId !== undefined && explicit !== loaded.keyId) {
     throw new AsapKeyIdConflictError(
-      `The keyId ${JSON.stringify(explicit)} differs from the key ID ${JSON.stringify(loaded.keyId)} in the data-URI private key. ` +
+      `The keyId ${quoteValue(explicit)} differs from the key ID ${quoteValue(loaded.keyId)} in the data-URI private key. ` +
         'Remove the keyId option, or use the key that belongs to it.',
       { field: 'keyId' },
     )
@@ -371,7 +372,7 @@ export function createSigner(options: SignerOptions): Signer {
       token = await signCompact(payloadJson)
     } catch (cause) {
       throw new AsapSigningError(
-        `Signing a ${settings.algorithm} token with key ID ${JSON.stringify(settings.keyId)} failed: ${(cause as Error)?.message ?? cause}`,
+        `Signing a ${settings.algorithm} token with key ID ${quoteValue(settings.keyId)} failed: ${(cause as Error)?.message ?? cause}`,
         { cause },
       )
     }

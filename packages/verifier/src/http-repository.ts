@@ -5,7 +5,7 @@
  */
 
 import type { KeyObject } from 'node:crypto'
-import { type Dispatcher, request } from 'undici'
+import { Agent, type Dispatcher, request } from 'undici'
 import { cacheLifetime } from './cache-control.js'
 import { debug, quote } from './debug.js'
 import { AsapVerificationError, ASAP_VERIFICATION_ERROR_CODES as codes } from './errors.js'
@@ -147,6 +147,19 @@ async function readKeyResponse(
   }
 }
 
+let ownAgent: Agent | undefined
+
+/**
+ * Returns the `Agent` that key lookups use when no dispatcher is given. It is the verifier's own,
+ * not undici's global dispatcher, because a service that installs a client set-up globally, such
+ * as an `Agent` composed with undici's redirect interceptor, would otherwise make key lookups
+ * follow redirects to other servers or from https: to http:.
+ */
+function defaultAgent(): Agent {
+  ownAgent ??= new Agent()
+  return ownAgent
+}
+
 async function askRepository(
   base: URL,
   keyId: string,
@@ -160,7 +173,7 @@ async function askRepository(
       method: 'GET',
       headers: { accept: PEM_MEDIA_TYPE },
       signal: AbortSignal.timeout(settings.timeout),
-      dispatcher: settings.dispatcher,
+      dispatcher: settings.dispatcher ?? defaultAgent(),
     })
   } catch (error) {
     return {

@@ -214,7 +214,9 @@ export interface VerifierOptions {
   allowInsecureHttp?: boolean | undefined
   /**
    * The undici dispatcher for key repository requests, for example an `Agent` with its own TLS
-   * settings or a `ProxyAgent`. Defaults to undici's global dispatcher.
+   * settings or a `ProxyAgent`. Defaults to an `Agent` of the verifier's own, not undici's global
+   * dispatcher. A dispatcher given here must not follow redirects: a key reached through one is
+   * taken as the repository's answer.
    */
   dispatcher?: Dispatcher | undefined
   /** The time source, in milliseconds since the Unix epoch. Defaults to `Date`. */

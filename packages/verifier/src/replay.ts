@@ -26,7 +26,7 @@ export function createReplayCheck(maxEntries: number, leeway: number, clock: Clo
   const seen = new LRUCache<string, number>({
     max: maxEntries,
     dispose: (expiresAt, _key, reason) => {
-      if (reason === 'evict' && expiresAt > clock.now()) {
+      if (reason === 'evict' && expiresAt >= clock.now()) {
         debug('replay store full (%d entries): dropped a jti of an unexpired token', maxEntries)
       }
     },
@@ -35,7 +35,8 @@ export function createReplayCheck(maxEntries: number, leeway: number, clock: Clo
   return function checkReplay(claims: AsapClaims, keyId: string): void {
     const key = `${claims.iss}\u0000${claims.jti}`
     const expiresAt = seen.get(key)
-    if (expiresAt !== undefined && expiresAt > clock.now()) {
+    // `>=`: the claim check accepts a token up to and including (exp + leeway) * 1000 ms.
+    if (expiresAt !== undefined && expiresAt >= clock.now()) {
       throw new AsapVerificationError(
         codes.JTI_REPLAYED,
         `The token's jti ${quote(claims.jti)} from issuer ${quote(claims.iss)} was accepted before, and this service accepts each token once. Sign a new token for each request.`,

@@ -7,6 +7,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@asap-auth/verifier'
+import { Agent, getGlobalDispatcher, interceptors, setGlobalDispatcher } from 'undici'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { generateKeys } from '../../../test/helpers/keys.js'
 import {
@@ -206,6 +207,27 @@ describe('content checks', () => {
     expect(error.code).toBe(codes.PUBLIC_KEY_INVALID)
     expect(error.message).toContain('302')
     expect(target.paths).toEqual([])
+  })
+
+  it('ignores a redirecting global dispatcher', async () => {
+    const target = await keyServer()
+    const redirecting = await start((_request, response) => {
+      response.statusCode = 302
+      response.setHeader('Location', `${target.origin}/billing/key-1`)
+      response.end()
+    })
+    const previous = getGlobalDispatcher()
+    const following = new Agent().compose(interceptors.redirect({ maxRedirections: 3 }))
+    setGlobalDispatcher(following)
+    try {
+      const error = await rejection(verifierFor(redirecting.origin).verifyToken(await token()))
+
+      expect(error.code).toBe(codes.PUBLIC_KEY_INVALID)
+      expect(target.paths).toEqual([])
+    } finally {
+      setGlobalDispatcher(previous)
+      await following.close()
+    }
   })
 })
 

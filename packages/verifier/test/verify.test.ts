@@ -514,6 +514,18 @@ describe('verify rejects the claims', () => {
     expect(error.field).toBe('jti')
   })
 
+  it('ERR_ASAP_JTI_REPLAYED in the last accepted millisecond', async () => {
+    const verifier = verifierFor({ rejectReplayedJti: true, leeway: 30 })
+    const now = clock.now() / 1000
+    const jwt = await token({ iat: now - 5, nbf: now - 5, exp: now + 60 })
+    // The claim check accepts the token up to and including (exp + leeway) * 1000 ms.
+    clock.advance(60 + 30)
+    await verifier.verifyToken(jwt)
+
+    const error = await rejection(verifier.verifyToken(jwt))
+    expect(error.code).toBe(codes.JTI_REPLAYED)
+  })
+
   it('accepts reuse without replay protection', async () => {
     const verifier = verifierFor()
     const jwt = await token()
