@@ -109,10 +109,10 @@ function retryOrReturn<T>(
 }
 
 /**
- * Hides the attempt's tokens in an error and in the objects it refers to that hold them: the
- * config and its headers, the request object (the `ClientRequest` of the last hop, or
- * follow-redirects' request when no response came) and the response. Errors are logged whole or
- * in parts, so each part is protected.
+ * Hides the attempt's tokens in an error and in each part of it that contains them. Those parts
+ * are the config, its headers, the request object and the response. The request object is the
+ * `ClientRequest` of the last hop, or follow-redirects' request when no response came. Errors
+ * are logged whole or in parts, so each part is protected.
  */
 function hideTokensInError(error: AxiosError, attempt: Attempt): void {
   const parts: unknown[] = [
@@ -133,7 +133,7 @@ function hideTokensInError(error: AxiosError, attempt: Attempt): void {
  * Hides the attempt's tokens in a response. Only the response object itself is protected, which
  * covers its config, headers and request whenever the response is inspected. Inspecting
  * `response.config` on its own shows the header, as it does for any `Authorization` header set on
- * an axios request; protecting each part would add measurable work to every request.
+ * an axios request. Protecting each part would add measurable work to every request.
  */
 function hideTokensInResponse(response: AxiosResponse, attempt: Attempt): void {
   hideTokensFromInspect(response, attempt.headers)

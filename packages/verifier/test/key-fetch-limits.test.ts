@@ -62,7 +62,7 @@ async function rejection(promise: Promise<unknown>): Promise<AsapVerificationErr
 /** A key server that also records how many requests for unknown keys were open at once. */
 interface FloodServer {
   readonly server: TestServer
-  /** The most requests for unknown keys open at the same time. */
+  /** The maximum number of requests for unknown keys open at the same time. */
   peak(): number
 }
 
