@@ -24,7 +24,7 @@ export function addAuthorizationToRedact(config: InternalAxiosRequestConfig): vo
   config.redact = [...(list as string[]), 'authorization']
 }
 
-/** The property of an inspect method that holds the `Authorization` value sets it covers. */
+/** The property of an inspect method that contains the sets of `Authorization` values it covers. */
 const TOKEN_SETS: unique symbol = Symbol('asap token sets')
 
 /** A `[util.inspect.custom]` method made by {@link createInspector}. */

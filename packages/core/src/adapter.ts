@@ -288,10 +288,10 @@ function originMap(entries: Iterable<[string, unknown]>, field: string): Map<str
   return map
 }
 
-/** Most canonical unmapped origins remembered by one resolver, so lookups of them skip parsing. */
+/** Maximum number of canonical unmapped origins one resolver remembers, so their lookups skip parsing. */
 const MAX_REMEMBERED_UNMAPPED = 256
 
-/** Creates the lookup of a request origin in `map`, which holds origins as `URL.origin` writes them. */
+/** Creates the lookup of a request origin in `map`, whose keys are origins as `URL.origin` writes them. */
 function createOriginLookup(
   map: ReadonlyMap<string, Audience>,
 ): (origin: string) => Audience | undefined {

@@ -4,7 +4,7 @@
  * @module
  */
 
-/** Longest value quoted in full. Real issuers, key IDs and algorithm names are far shorter. */
+/** Maximum length of a value quoted in full. Real issuers, key IDs and algorithm names are far shorter. */
 const MAX_QUOTED_LENGTH = 100
 
 /**

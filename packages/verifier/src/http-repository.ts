@@ -151,9 +151,8 @@ let ownAgent: Agent | undefined
 
 /**
  * Returns the `Agent` that key lookups use when no dispatcher is given. It is the verifier's own,
- * not undici's global dispatcher, because a service that installs a client set-up globally, such
- * as an `Agent` composed with undici's redirect interceptor, would otherwise make key lookups
- * follow redirects to other servers or from https: to http:.
+ * not undici's global dispatcher. A service may install a client set-up globally, such as an
+ * `Agent` composed with undici's redirect interceptor, and key lookups must not follow redirects.
  */
 function defaultAgent(): Agent {
   ownAgent ??= new Agent()

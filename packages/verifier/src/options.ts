@@ -215,8 +215,8 @@ export interface VerifierOptions {
   /**
    * The undici dispatcher for key repository requests, for example an `Agent` with its own TLS
    * settings or a `ProxyAgent`. Defaults to an `Agent` of the verifier's own, not undici's global
-   * dispatcher. A dispatcher given here must not follow redirects: a key reached through one is
-   * taken as the repository's answer.
+   * dispatcher. A dispatcher given here must not follow redirects, because a key reached through
+   * one is accepted as the repository's response.
    */
   dispatcher?: Dispatcher | undefined
   /** The time source, in milliseconds since the Unix epoch. Defaults to `Date`. */

@@ -45,7 +45,7 @@ function token(kid = 'billing/key-1', claims: Record<string, unknown> = {}) {
   return makeToken({ privateKey: rsa.privateKey, header: { kid }, claims, now: clock.now() })
 }
 
-/** An unsigned token with a made-up key ID, as anyone on the network can send. */
+/** Builds an unsigned token with a made-up key ID, as anyone on the network can send. */
 function forgedToken(kid: string, issuer: string): string {
   return joinParts({ alg: 'RS256', kid }, { iss: issuer })
 }
@@ -67,8 +67,8 @@ interface FloodServer {
 }
 
 /**
- * Starts a key server that serves `billing/key-1` at once and holds the requests for other key
- * IDs. When `batch` requests are held, or all that remain of `expected`, it waits 20 ms and then
+ * Starts a key server that serves `billing/key-1` at once and delays the requests for other
+ * key IDs. When `batch` requests are waiting, or all that remain of `expected`, it waits 20 ms and then
  * responds to them all with 404. A verifier without a limit sends more requests in those 20 ms, so
  * the peak shows it. With a limit, the peak equals the limit exactly.
  */
