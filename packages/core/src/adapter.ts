@@ -8,9 +8,10 @@
  * @module
  */
 
-import { isAudienceValue } from './claims.js'
+import { describeValue, isAudienceValue, isPlainObject } from './claims.js'
 import { AsapError, AsapInvalidOptionError, AsapMissingOptionError } from './errors.js'
 import { assertKnownOptions } from './option-names.js'
+import { quoteValue } from './quote.js'
 import type { SignerOptions } from './signer.js'
 import {
   createTokenProvider,
@@ -99,16 +100,6 @@ export interface AsapRequestOptions extends SignOverrides {
 
 const REQUEST_OPTION_NAMES: ReadonlySet<string> = new Set(['audience', 'subject', 'claims'])
 
-function describeRequestOption(value: unknown): string {
-  if (Array.isArray(value)) {
-    return 'an array'
-  }
-  if (typeof value === 'function') {
-    return 'a function'
-  }
-  return `${typeof value} ${String(value)}`
-}
-
 /**
  * Validates a per-request `asap` setting as an adapter receives it. Returns `false` for a request
  * that opts out, `undefined` when nothing is set (`undefined` or `null`), and the options
@@ -132,7 +123,7 @@ export function readRequestOptions(
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new AsapInvalidOptionError(
-      `Invalid asap option (${describeRequestOption(value)}) in ${where}: expected false, or an object such as { audience: "billing" } with audience, subject or claims.`,
+      `Invalid asap option (${describeValue(value)}) in ${where}: expected false, or an object such as { audience: "billing" } with audience, subject or claims.`,
       { field: 'asap' },
     )
   }
@@ -148,18 +139,14 @@ export function readRequestOptions(
   if (claims === undefined) {
     return value as AsapRequestOptions
   }
-  const prototype: unknown =
-    typeof claims === 'object' && claims !== null && !Array.isArray(claims)
-      ? Object.getPrototypeOf(claims)
-      : undefined
-  if (prototype !== Object.prototype && prototype !== null) {
+  if (!isPlainObject(claims)) {
     // A JSON string is refused too: checking its members would mean parsing it per request.
     throw new AsapInvalidOptionError(
-      `Invalid asap.claims (${describeRequestOption(claims)}) in ${where}: expected a plain object such as { tenant: "acme" }.`,
+      `Invalid asap.claims (${describeValue(claims)}) in ${where}: expected a plain object such as { tenant: "acme" }.`,
       { field: 'asap.claims' },
     )
   }
-  if (Object.hasOwn(claims as object, 'aud')) {
+  if (Object.hasOwn(claims, 'aud')) {
     throw new AsapInvalidOptionError(
       `The asap option of ${where} sets claims.aud, which is not accepted. Set asap.audience instead: it applies only to a request whose origin is mapped.`,
       { field: 'asap.claims.aud' },
@@ -260,7 +247,7 @@ function originOf(url: string | URL, field: string): string {
 function checkAudienceValue(value: unknown, field: string): Audience {
   if (!isAudienceValue(value)) {
     throw new AsapInvalidOptionError(
-      `Invalid audience ${JSON.stringify(value)} in ${field}: expected a non-empty string or a non-empty list of strings.`,
+      `Invalid audience ${quoteValue(value)} in ${field}: expected a non-empty string or a non-empty list of strings.`,
       { field },
     )
   }
@@ -434,7 +421,7 @@ export function resolveAdapterOptions(
   const replace = options.replaceAuthorization ?? false
   if (typeof replace !== 'boolean') {
     throw new AsapInvalidOptionError(
-      `Invalid replaceAuthorization ${JSON.stringify(replace)}: expected true or false.`,
+      `Invalid replaceAuthorization ${quoteValue(replace)}: expected true or false.`,
       { field: 'replaceAuthorization' },
     )
   }

@@ -5,6 +5,7 @@
  */
 
 import { AsapInvalidAudienceError, AsapInvalidClaimsError } from './errors.js'
+import { quoteValue } from './quote.js'
 import type { AsapClaims, Audience } from './types.js'
 
 /** The longest lifetime, `exp` − `iat`, that ASAP verifiers accept, in seconds. */
@@ -12,7 +13,8 @@ export const MAX_LIFETIME_SECONDS = 3600
 
 type ClaimSet = Record<string, unknown>
 
-function isPlainObject(value: unknown): value is ClaimSet {
+/** Returns true for an object whose prototype is `Object.prototype` or `null`. */
+export function isPlainObject(value: unknown): value is ClaimSet {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return false
   }
@@ -20,14 +22,32 @@ function isPlainObject(value: unknown): value is ClaimSet {
   return prototype === Object.prototype || prototype === null
 }
 
-function describe(value: unknown): string {
+/**
+ * Describes `value` for an error message: its type, and the value itself when it is a short
+ * primitive. Objects and functions are never printed.
+ */
+export function describeValue(value: unknown): string {
   if (value === null) {
     return 'null'
   }
   if (Array.isArray(value)) {
     return 'an array'
   }
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`
+  if (typeof value === 'function') {
+    return 'a function'
+  }
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${quoteValue(value)}`
+}
+
+/** Freezes `value` and every object inside it, and returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) {
+      deepFreeze(member)
+    }
+    Object.freeze(value)
+  }
+  return value
 }
 
 function claimsError(field: string, message: string): AsapInvalidClaimsError {
@@ -60,7 +80,7 @@ export function parseClaims(value: unknown, field: string): ClaimSet {
   if (!isPlainObject(claims)) {
     throw claimsError(
       field,
-      `The ${field} must be a JSON object, got ${describe(claims)}. Give an object such as {"tenant":"acme"}.`,
+      `The ${field} must be a JSON object, got ${describeValue(claims)}. Give an object such as {"tenant":"acme"}.`,
     )
   }
   // Object.fromEntries defines properties, so a "__proto__" member stays a plain claim.
@@ -80,16 +100,19 @@ export function unserialisableClaimsError(field: string, cause: unknown): AsapIn
 }
 
 /**
- * Checks that `claims` can be serialised as JSON.
+ * Returns a frozen deep copy of `claims` as JSON writes them: a `Date` becomes its ISO text, a
+ * `toJSON` method and a getter are called once, and `undefined` members are left out.
  *
  * @throws {AsapInvalidClaimsError} for a `BigInt`, a cycle, or a `toJSON` method that throws.
  */
-export function assertSerialisableClaims(claims: ClaimSet, field: string): void {
+export function frozenJsonCopy(claims: ClaimSet, field: string): Readonly<ClaimSet> {
+  let text: string
   try {
-    JSON.stringify(claims)
+    text = JSON.stringify(claims)
   } catch (cause) {
     throw unserialisableClaimsError(field, cause)
   }
+  return deepFreeze(JSON.parse(text) as ClaimSet)
 }
 
 function checkNonEmptyString(claims: ClaimSet, name: string, field: string): void {
@@ -97,7 +120,7 @@ function checkNonEmptyString(claims: ClaimSet, name: string, field: string): voi
   if (value !== undefined && (typeof value !== 'string' || value === '')) {
     throw claimsError(
       `${field}.${name}`,
-      `The "${name}" claim in ${field} must be a non-empty string, got ${describe(value)}.`,
+      `The "${name}" claim in ${field} must be a non-empty string, got ${describeValue(value)}.`,
     )
   }
 }
@@ -107,7 +130,7 @@ function checkNumericDate(claims: ClaimSet, name: string, field: string): void {
   if (value !== undefined && !Number.isSafeInteger(value)) {
     throw claimsError(
       `${field}.${name}`,
-      `The "${name}" claim in ${field} must be a whole number of seconds since the Unix epoch, got ${describe(value)}.`,
+      `The "${name}" claim in ${field} must be a whole number of seconds since the Unix epoch, got ${describeValue(value)}.`,
     )
   }
 }
@@ -127,7 +150,7 @@ function checkAudienceClaim(claims: ClaimSet, field: string): void {
   if (value !== undefined && !isAudienceValue(value)) {
     throw claimsError(
       `${field}.aud`,
-      `The "aud" claim in ${field} must be a non-empty string or a non-empty array of non-empty strings, got ${describe(value)}.`,
+      `The "aud" claim in ${field} must be a non-empty string or a non-empty array of non-empty strings, got ${describeValue(value)}.`,
     )
   }
 }
@@ -218,7 +241,7 @@ export function normalizeAudience(audience: Audience | undefined): string | stri
     return unique.length === 1 ? unique[0]! : unique
   }
   throw new AsapInvalidAudienceError(
-    `Invalid audience ${JSON.stringify(audience)}: give the receiving service's identifier as a non-empty string, or a non-empty list of them.`,
+    `Invalid audience ${quoteValue(audience)}: give the receiving service's identifier as a non-empty string, or a non-empty list of them.`,
     { field: 'audience' },
   )
 }

@@ -41,7 +41,6 @@ export {
   type SignerOptions,
 } from './signer.js'
 export {
-  canonicalJson,
   createTokenProvider,
   DEFAULT_MAX_TOKENS,
   DEFAULT_REFRESH_AHEAD,

@@ -16,7 +16,7 @@ import {
 export const DECRYPT_COMMAND =
   'openssl pkcs8 -topk8 -nocrypt -in encrypted-key.pem -out private-key.pem'
 /** Rewrites an OpenSSH private key file in place as an unencrypted PKCS#8 PEM. */
-export const OPENSSH_COMMAND = 'ssh-keygen -p -m PKCS8 -N "" -f <key file>'
+const OPENSSH_COMMAND = 'ssh-keygen -p -m PKCS8 -N "" -f <key file>'
 /** The accepted private key forms, for messages. */
 export const ACCEPTED_FORMS =
   'a PEM (BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY or BEGIN EC PRIVATE KEY), Base64 of PKCS#8 DER, ' +

@@ -42,7 +42,7 @@ function editDistance(a: string, b: string): number {
  * Case is ignored, and up to one edit is allowed for names of up to 5 characters, two for longer
  * ones. Among equally close names the first in `known` wins.
  */
-export function closestOptionName(name: string, known: Iterable<string>): string | undefined {
+function closestOptionName(name: string, known: Iterable<string>): string | undefined {
   const lowerName = name.toLowerCase()
   const allowedEdits = name.length <= 5 ? 1 : 2
   let closest: string | undefined

@@ -13,8 +13,16 @@ const MAX_QUOTED_LENGTH = 100
  * pasted into the wrong option or variable, such as `keyId`, then never reaches a message.
  */
 export function quoteValue(value: unknown): string {
+  if (typeof value === 'bigint') {
+    return `${value}n`
+  }
   if (typeof value !== 'string') {
-    return JSON.stringify(value) ?? String(value)
+    try {
+      return JSON.stringify(value) ?? String(value)
+    } catch {
+      // A cycle or a BigInt inside an object: describe the value instead of failing.
+      return `(${typeof value})`
+    }
   }
   const looksLikeKey = /-----BEGIN|^\s*data:|PRIVATE KEY|^\s*\{/.test(value)
   if (value.length > MAX_QUOTED_LENGTH || looksLikeKey) {

@@ -7,8 +7,8 @@
 import { inspect } from 'node:util'
 import { algorithmDescriptor } from './algorithms.js'
 import {
-  assertSerialisableClaims,
   checkClaimTypes,
+  frozenJsonCopy,
   MAX_LIFETIME_SECONDS,
   normalizeAudience,
   parseClaims,
@@ -206,16 +206,6 @@ function readClock(value: unknown): Clock {
   return value as Clock
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const member of Object.values(value)) {
-      deepFreeze(member)
-    }
-    Object.freeze(value)
-  }
-  return value
-}
-
 /**
  * Reads `additionalClaims` into a frozen deep copy, so that later changes to the caller's object
  * do not reach the tokens.
@@ -232,8 +222,7 @@ function readStaticClaims(value: unknown): Readonly<ClaimSet> {
       { field: 'additionalClaims.jti' },
     )
   }
-  assertSerialisableClaims(claims, 'additionalClaims')
-  return deepFreeze(JSON.parse(JSON.stringify(claims)) as ClaimSet)
+  return frozenJsonCopy(claims, 'additionalClaims')
 }
 
 /**

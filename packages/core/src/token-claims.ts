@@ -15,6 +15,7 @@ import {
 } from './claims.js'
 import { AsapInvalidOptionError } from './errors.js'
 import { assertKeyIdOwnedBy } from './key-id.js'
+import { quoteValue } from './quote.js'
 import type { AsapAlgorithm, AsapClaims, Audience, Clock, SignOverrides } from './types.js'
 
 type ClaimSet = Record<string, unknown>
@@ -56,7 +57,7 @@ function applyOverrides(claims: ClaimSet, overrides: SignOverrides): ClaimSet {
   if (overrides.subject !== undefined) {
     if (typeof overrides.subject !== 'string' || overrides.subject === '') {
       throw new AsapInvalidOptionError(
-        `Invalid subject ${JSON.stringify(overrides.subject)}: the per-call subject must be a non-empty string.`,
+        `Invalid subject ${quoteValue(overrides.subject)}: the per-call subject must be a non-empty string.`,
         { field: 'subject' },
       )
     }

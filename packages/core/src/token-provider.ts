@@ -11,10 +11,11 @@
 
 import { inspect } from 'node:util'
 import { LRUCache } from 'lru-cache'
-import { normalizeAudience } from './claims.js'
+import { deepFreeze, normalizeAudience, parseClaims } from './claims.js'
 import { debug } from './debug.js'
 import { AsapInvalidOptionError } from './errors.js'
 import { assertKnownOptions } from './option-names.js'
+import { quoteValue } from './quote.js'
 import { createSigner, SIGNER_OPTION_NAMES, type SignerOptions } from './signer.js'
 import type {
   Audience,
@@ -150,87 +151,65 @@ function readSeconds(value: unknown, field: string, fallback: number, max: numbe
   }
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
     throw new AsapInvalidOptionError(
-      `Invalid ${field} ${JSON.stringify(value)}: expected a number of seconds from 0 to ${max}.`,
+      `Invalid ${field} ${quoteValue(value)}: expected a number of seconds from 0 to ${max}.`,
       { field },
     )
   }
   return value
 }
 
-/** Writes `value` as JSON with object keys sorted, so equal claim sets give equal text. */
-export function canonicalJson(value: unknown): string {
+/**
+ * Writes `value`, the output of `JSON.parse`, as JSON with object keys sorted, so equal claim
+ * sets give equal text.
+ */
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) {
-    return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`
+    return `[${value.map(canonicalJson).join(',')}]`
   }
   if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>
     const members = Object.keys(record)
-      .filter((name) => record[name] !== undefined)
       .sort()
       .map((name) => `${JSON.stringify(name)}:${canonicalJson(record[name])}`)
     return `{${members.join(',')}}`
   }
-  return JSON.stringify(value) ?? 'null'
+  return JSON.stringify(value)
 }
 
-function hasOverrides(overrides: SignOverrides | undefined): boolean {
-  if (overrides === undefined) {
-    return false
-  }
-  if (overrides.subject !== undefined) {
-    return true
-  }
-  const claims = overrides.claims
-  return claims !== undefined && Object.keys(claims).length > 0
-}
-
-/** Marks overrides that cannot be copied; the signer is then left to reject them. */
+/** Marks overrides that the provider does not cache; the signer then accepts or rejects them. */
 const UNSETTLED: unique symbol = Symbol('unsettled overrides')
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const member of Object.values(value)) {
-      deepFreeze(member)
-    }
-    Object.freeze(value)
-  }
-  return value
-}
-
 /**
- * Returns a frozen copy of `overrides` as the signer will write them. The claims go through one
- * JSON round trip, so a `Date` becomes its ISO text and a getter is read once, and the cache key
- * and every later signing of the entry, in the background too, use this same copy. Changes the
- * caller makes afterwards affect neither. Returns `undefined` when nothing is overridden, and
- * {@link UNSETTLED} when the claims are not a plain object or cannot be written as JSON.
+ * Returns `overrides` as the signer will write them, in a new object that the caller cannot
+ * change. The claims are read as the signer reads them (an object, or a JSON string) and go
+ * through one JSON round trip, so a `Date` becomes its ISO text and a getter is read once. The
+ * cache key and every signing of the entry, in the background too, use this same copy.
+ *
+ * Returns `undefined` when nothing is overridden, and {@link UNSETTLED} for overrides that are
+ * not an object, or claims that are neither a plain object nor a JSON object string or cannot be
+ * written as JSON.
  */
-function settleOverrides(
-  overrides: SignOverrides | undefined,
-): SignOverrides | undefined | typeof UNSETTLED {
+function settleOverrides(overrides: unknown): SignOverrides | undefined | typeof UNSETTLED {
   if (overrides === undefined) {
     return undefined
   }
-  const { subject, claims } = overrides
-  if (claims === undefined) {
-    return subject === undefined ? undefined : Object.freeze({ subject })
-  }
-  const prototype: unknown =
-    typeof claims === 'object' && claims !== null && !Array.isArray(claims)
-      ? Object.getPrototypeOf(claims)
-      : undefined
-  if (prototype !== Object.prototype && prototype !== null) {
+  if (typeof overrides !== 'object' || overrides === null) {
     return UNSETTLED
+  }
+  const { subject, claims } = overrides as SignOverrides
+  if (claims === undefined) {
+    return subject === undefined ? undefined : { subject }
   }
   let copy: Record<string, unknown>
   try {
-    copy = JSON.parse(JSON.stringify(claims)) as Record<string, unknown>
+    copy = JSON.parse(JSON.stringify(parseClaims(claims, 'claims'))) as Record<string, unknown>
   } catch {
     return UNSETTLED
   }
   if (subject === undefined && Object.keys(copy).length === 0) {
     return undefined
   }
-  return Object.freeze({ subject, claims: deepFreeze(copy) })
+  return { subject, claims: copy }
 }
 
 function audienceList(audience: Audience): string[] {
@@ -239,18 +218,19 @@ function audienceList(audience: Audience): string[] {
 }
 
 /**
- * Returns the cache key of a request. A plain audience string with no overrides is its own key,
+ * Returns the cache key of a request, for overrides from {@link settleOverrides}. A plain audience
+ * string with no overrides is its own key,
  * so the common case allocates nothing. Every other key starts with a NUL character, which no
  * plain key does, so the two kinds never collide.
  */
 function cacheKey(audience: Audience, overrides: SignOverrides | undefined): string {
   const plain = typeof audience === 'string' && audience.charCodeAt(0) !== 0
-  if (plain && !hasOverrides(overrides)) {
+  if (plain && overrides === undefined) {
     return audience
   }
 
   const list = audienceList(audience)
-  if (list.length === 1 && list[0]!.charCodeAt(0) !== 0 && !hasOverrides(overrides)) {
+  if (list.length === 1 && list[0]!.charCodeAt(0) !== 0 && overrides === undefined) {
     return list[0]!
   }
   const subject = overrides?.subject ?? null
@@ -329,14 +309,14 @@ export function createTokenProvider(
   const cacheEnabled = settings.cache ?? true
   if (typeof cacheEnabled !== 'boolean') {
     throw new AsapInvalidOptionError(
-      `Invalid cache ${JSON.stringify(cacheEnabled)}: expected true or false.`,
+      `Invalid cache ${quoteValue(cacheEnabled)}: expected true or false.`,
       { field: 'cache' },
     )
   }
   const max = settings.max ?? DEFAULT_MAX_TOKENS
   if (!Number.isSafeInteger(max) || max < 1) {
     throw new AsapInvalidOptionError(
-      `Invalid max ${JSON.stringify(max)}: expected a whole number of tokens, 1 or more.`,
+      `Invalid max ${quoteValue(max)}: expected a whole number of tokens, 1 or more.`,
       { field: 'max' },
     )
   }
@@ -456,8 +436,8 @@ export function createTokenProvider(
         // keyFor() has validated the audience, so audienceList() cannot throw here.
         audienceKey: audienceList((ownAudience ?? signer.audience)!).join('\u0000'),
         audience: ownAudience,
-        // settleOverrides() has copied and frozen the overrides.
-        overrides,
+        // settleOverrides() made this copy for this call alone; freezing it keeps it as it was.
+        overrides: overrides === undefined ? undefined : deepFreeze(overrides),
         token: undefined,
         header: undefined,
         jti: '',
@@ -506,33 +486,25 @@ export function createTokenProvider(
     }
   }
 
-  function getToken(audience?: Audience, overrides?: SignOverrides): Promise<string> {
+  /** Resolves to the token for `audience` and `overrides`, or to its `Authorization` value. */
+  function obtain(
+    audience: Audience | undefined,
+    overrides: SignOverrides | undefined,
+    asHeader: boolean,
+  ): Promise<string> {
     const settled = cacheEnabled ? settleOverrides(overrides) : UNSETTLED
     const key = settled === UNSETTLED ? undefined : keyFor(audience, settled)
     if (key === undefined) {
-      return signUncached(audience, overrides).then((issued) => issued.token)
+      return signUncached(audience, overrides).then((issued) =>
+        asHeader ? `Bearer ${issued.token}` : issued.token,
+      )
     }
     const entry = usableEntry(key)
     if (entry !== undefined) {
-      return Promise.resolve(entry.token!)
+      return Promise.resolve(asHeader ? entry.header! : entry.token!)
     }
-    return acquire(key, audience, settled as SignOverrides | undefined).then(
-      (signed) => signed.token!,
-    )
-  }
-
-  function getAuthorizationHeader(audience?: Audience, overrides?: SignOverrides): Promise<string> {
-    const settled = cacheEnabled ? settleOverrides(overrides) : UNSETTLED
-    const key = settled === UNSETTLED ? undefined : keyFor(audience, settled)
-    if (key === undefined) {
-      return signUncached(audience, overrides).then((issued) => `Bearer ${issued.token}`)
-    }
-    const entry = usableEntry(key)
-    if (entry !== undefined) {
-      return Promise.resolve(entry.header!)
-    }
-    return acquire(key, audience, settled as SignOverrides | undefined).then(
-      (signed) => signed.header!,
+    return acquire(key, audience, settled as SignOverrides | undefined).then((signed) =>
+      asHeader ? signed.header! : signed.token!,
     )
   }
 
@@ -566,8 +538,10 @@ export function createTokenProvider(
 
   const provider = {
     signer,
-    getToken,
-    getAuthorizationHeader,
+    getToken: (audience?: Audience, overrides?: SignOverrides) =>
+      obtain(audience, overrides, false),
+    getAuthorizationHeader: (audience?: Audience, overrides?: SignOverrides) =>
+      obtain(audience, overrides, true),
     peekAuthorizationHeader,
     invalidate,
     stats: (): TokenProviderStats => ({ ...counters, cached: cache.size }),

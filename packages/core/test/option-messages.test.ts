@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import {
   type AsapEnvironmentError,
   AsapInvalidKeyIdError,
@@ -5,6 +6,7 @@ import {
   AsapKeyAlgorithmMismatchError,
   AsapMissingOptionError,
   createSigner,
+  createTokenProvider,
   type SignerOptions,
   signerOptionsFromEnv,
 } from '@asap-auth/core'
@@ -210,6 +212,34 @@ describe('environment messages', () => {
         '  ASAP_PRIVATE_KEY: is a public key (BEGIN PUBLIC KEY), but signing needs the private key. Give the private key of the pair, in any accepted form; publish only the public key.',
         '  ASAP_KEY_ID: is "a b", but a key ID may contain only ASCII letters, digits, "_", ".", "+", "-" and "/" between segments, such as "my-service/key-1".',
       ].join('\n'),
+    )
+  })
+})
+
+describe('BigInt values in options', () => {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const base = {
+    issuer: 'billing',
+    keyId: 'billing/key-1',
+    privateKey,
+    algorithm: 'ES256' as const,
+  }
+
+  it('expiresIn as a BigInt is an invalid option', () => {
+    expect(() => createSigner({ ...base, expiresIn: 3600n as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_ASAP_OPTION_INVALID', field: 'expiresIn' }),
+    )
+  })
+
+  it('a BigInt exp claim is an invalid claim', () => {
+    expect(() => createSigner({ ...base, additionalClaims: { exp: 1n } })).toThrow(
+      expect.objectContaining({ code: 'ERR_ASAP_CLAIMS_INVALID', field: 'additionalClaims.exp' }),
+    )
+  })
+
+  it('max as a BigInt is an invalid provider option', () => {
+    expect(() => createTokenProvider(base, { max: 100n as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_ASAP_OPTION_INVALID', field: 'max' }),
     )
   })
 })

@@ -174,3 +174,32 @@ function canonical(value: unknown): string {
   }
   return JSON.stringify(sorted(JSON.parse(JSON.stringify(value))))
 }
+
+describe('overrides the signer would reject', () => {
+  it.each([
+    ['null', null],
+    ['a string', 'oops'],
+  ])('%s rejects like cache: false', async (_name, overrides) => {
+    const { provider } = setUp()
+    await provider.getToken('invoices')
+
+    const getting = provider.getToken('invoices', overrides as never)
+
+    await expect(getting).rejects.toMatchObject({
+      code: 'ERR_ASAP_OPTION_INVALID',
+      field: 'overrides',
+    })
+    expect(provider.stats()).toMatchObject({ signed: 1, failed: 1 })
+  })
+
+  it('JSON string claims are cached like objects', async () => {
+    const { provider } = setUp()
+
+    const a = await provider.getToken('invoices', { claims: '{"tenant":"acme"}' as never })
+    const b = await provider.getToken('invoices', { claims: { tenant: 'acme' } })
+
+    expect(b).toBe(a)
+    expect(provider.stats().signed).toBe(1)
+    expect(decodeJwt(a).tenant).toBe('acme')
+  })
+})
