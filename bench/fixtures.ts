@@ -16,19 +16,6 @@ export const KEY_ID = `${ISSUER}/key-1`
 /** The audience of benchmark tokens when a benchmark needs only one. */
 export const AUDIENCE = 'bench-server'
 
-/** The nine ASAP algorithms, in the order the report lists them. */
-export const ALGORITHMS: readonly AsapAlgorithm[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-]
-
 /** A PKCS#8 PEM private key for each algorithm. */
 export type KeySet = Readonly<Record<AsapAlgorithm, string>>
 

@@ -7,10 +7,10 @@
 
 import { randomUUID, type webcrypto } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
-import { type AsapAlgorithm, createSigner } from '@asap-auth/core'
+import { ASAP_ALGORITHMS, type AsapAlgorithm, createSigner } from '@asap-auth/core'
 import jsonwebtoken from 'jsonwebtoken'
 import { installedJose } from './environment.js'
-import { ALGORITHMS, AUDIENCE, ISSUER, KEY_ID, type KeySet, signerOptions } from './fixtures.js'
+import { AUDIENCE, ISSUER, KEY_ID, type KeySet, signerOptions } from './fixtures.js'
 import { type MeasureBudget, nsPerCall } from './measure.js'
 import { type Summary, toRate } from './stats.js'
 
@@ -67,7 +67,7 @@ export async function benchSigning(keys: KeySet, budget: MeasureBudget): Promise
   const jose = (await import(pathToFileURL(installedJose().entry).href)) as Jose
   const rows: SigningRow[] = []
 
-  for (const algorithm of ALGORITHMS) {
+  for (const algorithm of ASAP_ALGORITHMS) {
     const pem = keys[algorithm]
     const header = { alg: algorithm, kid: KEY_ID, typ: 'JWT' }
     const signer = createSigner(signerOptions(keys, algorithm))
