@@ -11,9 +11,10 @@
  * @module
  */
 
-import type { AsapRequestOptions, Audience, SignOverrides } from '@asap-auth/core'
+import type { AsapRequestOptions, Audience } from '@asap-auth/core'
 import type { AxiosRequestConfig, AxiosRequestTransformer, InternalAxiosRequestConfig } from 'axios'
 import { readAuthorization, requestHeaders } from './headers.js'
+import type { Inspector } from './redact.js'
 import type { RequestTarget } from './request-url.js'
 
 /** The `beforeRedirect` hook of an axios config. */
@@ -23,7 +24,7 @@ export type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>
  * The source of a hop's `Authorization` header: this adapter, the caller (an explicit header or
  * credentials), or none.
  */
-export type HopAuthorization = 'asap' | 'caller' | 'none'
+type HopAuthorization = 'asap' | 'caller' | 'none'
 
 /** One request of a redirect chain, as far as its `Authorization` header is concerned. */
 export interface Hop {
@@ -57,8 +58,6 @@ export interface Attempt {
    * audience with the signer's own subject and claims.
    */
   readonly requestOptions: AsapRequestOptions | undefined
-  /** The subject and claims of `requestOptions`, in the form the provider takes them. */
-  readonly overrides: SignOverrides | undefined
   /** True when this attempt is the retry after a 401. */
   readonly isRetry: boolean
   /** The caller's own `beforeRedirect`, called after the adapter's hook. */
@@ -71,6 +70,8 @@ export interface Attempt {
    * their hash, so adding one costs little.
    */
   readonly headers: Set<string>
+  /** The inspect method that hides those tokens, shared by every object of this attempt. */
+  inspector?: Inspector | undefined
   /** The latest hop: the request itself until the first redirect. */
   hop: Hop
   /** The number of redirects followed so far. */

@@ -28,7 +28,7 @@ export function addAuthorizationToRedact(config: InternalAxiosRequestConfig): vo
 const TOKEN_SETS: unique symbol = Symbol('asap token sets')
 
 /** A `[util.inspect.custom]` method made by {@link createInspector}. */
-interface Inspector {
+export interface Inspector {
   (this: object, depth: number, options: InspectOptions): string
   [TOKEN_SETS]: Set<ReadonlySet<string>>
 }
@@ -68,17 +68,25 @@ function createInspector(sets: Set<ReadonlySet<string>>): Inspector {
   return inspector
 }
 
+/** The `Authorization` values to hide, and the inspect method that hides them, made once. */
+export interface TokenHiding {
+  /** `Bearer <token>` values, read at each inspection, so values added later are covered too. */
+  readonly headers: ReadonlySet<string>
+  /** The method put on protected objects, created on first use and shared by them. */
+  inspector?: Inspector | undefined
+}
+
 /**
  * Makes `util.inspect(target)`, and so `console.log`, print `target` as usual but with the token of
- * every `Bearer <token>` value in `headers` replaced by {@link REDACTED_TOKEN}, nested objects
- * included. `headers` is read at each inspection, so values added to it later are covered too.
- * Calling this again for the same target adds another set.
+ * every value in `hiding.headers` replaced by {@link REDACTED_TOKEN}, nested objects included.
+ * Calling this again for the same target with other values adds them.
  *
  * The method is a non-enumerable own property, which axios does not copy when it merges a config
  * for a new request and `JSON.stringify` ignores. A target with its own `[util.inspect.custom]`
  * method from elsewhere, and a target that is not extensible, are left unchanged.
  */
-export function hideTokensFromInspect(target: object, headers: ReadonlySet<string>): void {
+export function hideTokensFromInspect(target: object, hiding: TokenHiding): void {
+  const { headers } = hiding
   if (headers.size === 0) {
     return
   }
@@ -94,8 +102,9 @@ export function hideTokensFromInspect(target: object, headers: ReadonlySet<strin
   if (!Object.isExtensible(target)) {
     return
   }
+  hiding.inspector ??= createInspector(new Set([headers]))
   Object.defineProperty(target, inspect.custom, {
-    value: createInspector(new Set([headers])),
+    value: hiding.inspector,
     configurable: true,
     enumerable: false,
     writable: true,

@@ -98,7 +98,7 @@ function authorizeHop(
     method,
     sameOrigin ? attempt.requestOptions : undefined,
   )
-  const overrides = sameOrigin ? attempt.overrides : undefined
+  const overrides = sameOrigin ? attempt.requestOptions : undefined
   if (keepsAuthorization(attempt.hop, origin, audience)) {
     return
   }

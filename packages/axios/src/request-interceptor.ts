@@ -6,11 +6,9 @@
 
 import {
   type AsapAdapterOptions,
-  type AsapRequestOptions,
   type Audience,
   resolveAdapterOptions,
   resolveRequestAudience,
-  type SignOverrides,
 } from '@asap-auth/core'
 import type { AxiosHeaders, InternalAxiosRequestConfig } from 'axios'
 import { type Attempt, attachAttempt, detachAttempt } from './attempt.js'
@@ -25,13 +23,6 @@ import { createUrlGuard } from './url-guard.js'
 export type AsapRequestHandler = (
   config: InternalAxiosRequestConfig,
 ) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>
-
-function signOverrides(asap: AsapRequestOptions | undefined): SignOverrides | undefined {
-  if (asap === undefined || (asap.subject === undefined && asap.claims === undefined)) {
-    return undefined
-  }
-  return { subject: asap.subject, claims: asap.claims }
-}
 
 /**
  * Returns the kind of credentials the caller put on the request, or `undefined` for none.
@@ -107,7 +98,6 @@ export function createRequestHandler(options: ResolvedAxiosOptions): AsapRequest
       },
       method,
       requestOptions: asap,
-      overrides: signOverrides(asap),
       isRetry: previous?.retryStarted === true,
       userBeforeRedirect: config.beforeRedirect,
       firstHeader: undefined,
@@ -128,12 +118,12 @@ export function createRequestHandler(options: ResolvedAxiosOptions): AsapRequest
       config.auth = undefined
     }
 
-    const cached = options.provider.peekAuthorizationHeader(audience, attempt.overrides)
+    const cached = options.provider.peekAuthorizationHeader(audience, attempt.requestOptions)
     if (cached !== undefined) {
       return applyHeader(config, headers, attempt, cached)
     }
     return options.provider
-      .getAuthorizationHeader(audience, attempt.overrides)
+      .getAuthorizationHeader(audience, attempt.requestOptions)
       .then((header) => applyHeader(config, headers, attempt, header))
   }
 }

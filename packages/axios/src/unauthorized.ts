@@ -10,13 +10,12 @@ import { isIdempotentMethod } from '@asap-auth/core'
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { type Attempt, findAttempt } from './attempt.js'
 import { debug } from './debug.js'
-import { tokenOf } from './headers.js'
 import type { ResolvedAxiosOptions } from './options.js'
 import { hideTokensFromInspect } from './redact.js'
 import { isReplayableBody } from './replay.js'
 
 /** The two handlers of the response interceptor. */
-export interface AsapResponseHandlers {
+interface AsapResponseHandlers {
   onFulfilled(response: AxiosResponse): AxiosResponse | Promise<AxiosResponse>
   onRejected(error: unknown): Promise<AxiosResponse>
 }
@@ -76,7 +75,7 @@ function decideRetry(
   attempt.retryStarted = true
   if (hop.authorization === 'asap' && hop.header !== undefined) {
     // Many requests rejected with the same token drop it once, so they share one new signing.
-    options.provider.invalidate(hop.audience, { token: tokenOf(hop.header) })
+    options.provider.invalidate(hop.audience, { token: hop.header })
     return { retry: true, ready: Promise.resolve() }
   }
   return { retry: true, ready: hop.pending ?? Promise.resolve() }
@@ -124,7 +123,7 @@ function hideTokensInError(error: AxiosError, attempt: Attempt): void {
   ]
   for (const part of parts) {
     if (typeof part === 'object' && part !== null) {
-      hideTokensFromInspect(part, attempt.headers)
+      hideTokensFromInspect(part, attempt)
     }
   }
 }
@@ -136,7 +135,7 @@ function hideTokensInError(error: AxiosError, attempt: Attempt): void {
  * an axios request. Protecting each part would add measurable work to every request.
  */
 function hideTokensInResponse(response: AxiosResponse, attempt: Attempt): void {
-  hideTokensFromInspect(response, attempt.headers)
+  hideTokensFromInspect(response, attempt)
 }
 
 /** Creates the response interceptor handlers that {@link withAsap} installs on `instance`. */

@@ -12,7 +12,7 @@ import type { Dispatcher } from 'undici'
  * fails, and `aborted` is `false` so that an outer `retry()` interceptor still applies its rules
  * to the error.
  */
-export function createUnsentController(): Dispatcher.DispatchController {
+function createUnsentController(): Dispatcher.DispatchController {
   return {
     get aborted() {
       return false

@@ -26,9 +26,9 @@ import {
   resolveInterceptorOptions,
 } from './options.js'
 import {
+  ForwardingHandler,
   isSameOrigin,
   type RedirectChain,
-  RedirectChainHandler,
   RedirectTracker,
 } from './redirect-chain.js'
 import { readRequestOverrides } from './request-options.js'
@@ -45,7 +45,7 @@ function watched(
   handler: Dispatcher.DispatchHandler,
   chain: RedirectChain | undefined,
 ): Dispatcher.DispatchHandler {
-  return chain === undefined ? handler : new RedirectChainHandler(handler, chain)
+  return chain === undefined ? handler : new ForwardingHandler(handler, chain)
 }
 
 /** Returns the normalised dispatcher origin passed to the interceptor factory, or `undefined`. */

@@ -78,21 +78,23 @@ export function isSameOrigin(first: string | undefined, next: string | undefined
 }
 
 /**
- * The handler around a request sent without a token. It passes every hook on unchanged and marks
- * the end of a redirect response, so that the next hop is recognised.
+ * A handler that passes every hook on to `handler` unchanged, and marks the end of a redirect
+ * response of a tracked chain, so that the next hop is recognised. It wraps requests sent without
+ * a token, and is the base of the handler of signed requests.
  */
-export class RedirectChainHandler implements Dispatcher.DispatchHandler {
-  readonly #handler: Dispatcher.DispatchHandler
-  readonly #chain: RedirectChain
+export class ForwardingHandler implements Dispatcher.DispatchHandler {
+  protected readonly handler: Dispatcher.DispatchHandler
+  readonly #chain: RedirectChain | undefined
+  /** True when the response passed on to `handler` is a redirect. */
   #redirected = false
 
-  constructor(handler: Dispatcher.DispatchHandler, chain: RedirectChain) {
-    this.#handler = handler
+  constructor(handler: Dispatcher.DispatchHandler, chain: RedirectChain | undefined) {
+    this.handler = handler
     this.#chain = chain
   }
 
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.#handler.onRequestStart?.(controller, context)
+    this.handler.onRequestStart?.(controller, context)
   }
 
   onRequestUpgrade(
@@ -101,12 +103,12 @@ export class RedirectChainHandler implements Dispatcher.DispatchHandler {
     headers: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[2],
     socket: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[3],
   ): void {
-    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket)
+    this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket)
   }
 
   /** Passes on the deprecated hook that `fetch` uses for resource timing. */
   onResponseStarted(): void {
-    this.#handler.onResponseStarted?.()
+    this.handler.onResponseStarted?.()
   }
 
   onResponseStart(
@@ -116,27 +118,26 @@ export class RedirectChainHandler implements Dispatcher.DispatchHandler {
     statusMessage?: string,
   ): void {
     this.#redirected = isRedirectStatus(statusCode)
-    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#handler.onResponseData?.(controller, chunk)
+    this.handler.onResponseData?.(controller, chunk)
   }
 
   onResponseEnd(
     controller: Dispatcher.DispatchController,
     trailers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseEnd']>>[1],
   ): void {
-    if (!this.#redirected) {
-      this.#handler.onResponseEnd?.(controller, trailers)
+    const chain = this.#chain
+    if (chain === undefined || !this.#redirected) {
+      this.handler.onResponseEnd?.(controller, trailers)
       return
     }
-    this.#chain.tracker.endRedirect(this.#chain, () =>
-      this.#handler.onResponseEnd?.(controller, trailers),
-    )
+    chain.tracker.endRedirect(chain, () => this.handler.onResponseEnd?.(controller, trailers))
   }
 
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    this.#handler.onResponseError?.(controller, error)
+    this.handler.onResponseError?.(controller, error)
   }
 }

@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici'
  * Tells whether a request body can be sent again: no body, a string, bytes or a `Blob`. A stream,
  * an iterable, an async iterable or `FormData` is consumed by the first attempt.
  */
-export function isReplayableBody(body: unknown): boolean {
+function isReplayableBody(body: unknown): boolean {
   return (
     body === null ||
     body === undefined ||

@@ -12,10 +12,8 @@ import { failUnsent } from './controller.js'
 import { debug } from './debug.js'
 import { type ReadableHeaders, withAuthorization } from './headers.js'
 import type { ResolvedInterceptorOptions } from './options.js'
-import { isRedirectStatus, type RedirectChain } from './redirect-chain.js'
+import { ForwardingHandler, type RedirectChain } from './redirect-chain.js'
 import { isRetryableRequest } from './retry-policy.js'
-
-const BEARER_PREFIX = 'Bearer '
 
 /**
  * Sends one request with a token and watches its response for a 401.
@@ -23,15 +21,10 @@ const BEARER_PREFIX = 'Bearer '
  * The caller's handler receives every hook of the attempt it is given. When a 401 is retried, the
  * 401's status, headers, body and trailers are read and dropped. The caller's handler then
  * receives `onRequestStart` a second time, which undici allows, and the second attempt's response.
- *
- * NOTE: like undici's own interceptors, this handler implements only the hooks of the undici 7
- * handler API, so the deprecated `onResponseStarted` hook (fetch uses it for resource timing) is
- * not passed on.
  */
-export class SignedRequestHandler implements Dispatcher.DispatchHandler {
+export class SignedRequestHandler extends ForwardingHandler {
   readonly #settings: ResolvedInterceptorOptions
   readonly #dispatch: Dispatcher.Dispatch
-  readonly #handler: Dispatcher.DispatchHandler
   /** The request options without `asap`. Each send replaces their headers with `#headers`. */
   readonly #opts: Dispatcher.DispatchOptions
   /** The request's headers without our token, in a shape that can be read more than once. */
@@ -48,10 +41,6 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
   #discarding = false
   /** Hops already taken, as undici's redirect handler reports them in the request context. */
   #history: readonly unknown[] | undefined = undefined
-  /** The redirect chain to report redirect responses to, or `undefined` when none is tracked. */
-  readonly #chain: RedirectChain | undefined
-  /** True when the response passed on to the caller is a redirect. */
-  #redirected = false
 
   constructor(
     settings: ResolvedInterceptorOptions,
@@ -64,6 +53,7 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
     handler: Dispatcher.DispatchHandler,
     chain: RedirectChain | undefined,
   ) {
+    super(handler, chain)
     this.#settings = settings
     this.#dispatch = dispatch
     this.#opts = opts
@@ -71,8 +61,6 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
     this.#audience = audience
     this.#overrides = overrides
     this.#origin = origin
-    this.#handler = handler
-    this.#chain = chain
   }
 
   /**
@@ -96,7 +84,7 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
         try {
           this.send(value)
         } catch (error) {
-          failUnsent(this.#handler, error)
+          failUnsent(this.handler, error)
         }
       },
       (error: unknown) => {
@@ -106,36 +94,25 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
           this.#origin,
           (error as { code?: unknown })?.code ?? (error as Error)?.name,
         )
-        failUnsent(this.#handler, error)
+        failUnsent(this.handler, error)
       },
     )
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+  override onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
     const history = (context as { history?: unknown } | null | undefined)?.history
     this.#history = Array.isArray(history) ? history : undefined
-    this.#handler.onRequestStart?.(controller, context)
+    super.onRequestStart(controller, context)
   }
 
-  onRequestUpgrade(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[2],
-    socket: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[3],
-  ): void {
-    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket)
-  }
-
-  onResponseStart(
+  override onResponseStart(
     controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2],
     statusMessage?: string,
   ): void {
     if (statusCode === 401 && this.#answeredByTokenOrigin()) {
-      this.#settings.provider.invalidate(this.#audience, {
-        token: this.#authorization.slice(BEARER_PREFIX.length),
-      })
+      this.#settings.provider.invalidate(this.#audience, { token: this.#authorization })
       if (this.#mayRetry()) {
         this.#retried = true
         this.#discarding = true
@@ -144,18 +121,16 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
       }
       debug('401 from %s for audience %j: token dropped', this.#origin, this.#audience)
     }
-    this.#redirected = isRedirectStatus(statusCode)
-    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
+    super.onResponseStart(controller, statusCode, headers, statusMessage)
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#discarding) {
-      return
+  override onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#discarding) {
+      super.onResponseData(controller, chunk)
     }
-    this.#handler.onResponseData?.(controller, chunk)
   }
 
-  onResponseEnd(
+  override onResponseEnd(
     controller: Dispatcher.DispatchController,
     trailers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseEnd']>>[1],
   ): void {
@@ -164,17 +139,12 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
       this.#retry()
       return
     }
-    const chain = this.#chain
-    if (chain === undefined || !this.#redirected) {
-      this.#handler.onResponseEnd?.(controller, trailers)
-      return
-    }
-    chain.tracker.endRedirect(chain, () => this.#handler.onResponseEnd?.(controller, trailers))
+    super.onResponseEnd(controller, trailers)
   }
 
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+  override onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
     this.#discarding = false
-    this.#handler.onResponseError?.(controller, error)
+    super.onResponseError(controller, error)
   }
 
   /**
@@ -210,7 +180,7 @@ export class SignedRequestHandler implements Dispatcher.DispatchHandler {
         this.send(authorization)
       }
     } catch (error) {
-      failUnsent(this.#handler, error)
+      failUnsent(this.handler, error)
     }
   }
 }

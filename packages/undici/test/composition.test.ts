@@ -162,3 +162,33 @@ describe('the chain the README recommends', () => {
     expect(server.requests[2]!.claims?.aud).toBe('billing')
   })
 })
+
+describe('onResponseStarted', () => {
+  it('reaches the handler of signed and unsigned requests', async () => {
+    const agent = newAgent().compose(
+      asap({ provider: newProvider(), audience: { [server.origin]: 'billing' } }),
+    )
+    const started: string[] = []
+
+    const send = (setting: false | undefined) =>
+      new Promise<void>((resolve, reject) => {
+        agent.dispatch(
+          { origin: server.origin, path: '/', method: 'GET', asap: setting },
+          {
+            onRequestStart: () => {},
+            onResponseStart: () => {},
+            onResponseData: () => {},
+            onResponseStarted: () => started.push(setting === false ? 'unsigned' : 'signed'),
+            onResponseEnd: () => resolve(),
+            onResponseError: (_controller, error) => reject(error),
+          },
+        )
+      })
+    await send(undefined)
+    await send(false)
+
+    expect(started).toEqual(['signed', 'unsigned'])
+    expect(server.requests[0]!.authorizations).toHaveLength(1)
+    expect(server.requests[1]!.authorizations).toEqual([])
+  })
+})
