@@ -34,6 +34,7 @@ export {
   MAX_KEY_INPUT_LENGTH,
   type PrivateKeyForm,
 } from './private-key.js'
+export { withoutPssRestriction } from './rsa-pss.js'
 export {
   createSigner,
   DEFAULT_BACKDATE,

@@ -7,52 +7,15 @@
  * @module
  */
 
-import { createPrivateKey, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { type CompactJWSHeaderParameters, CompactSign, importJWK } from 'jose'
+import { withoutPssRestriction } from './rsa-pss.js'
 import type { AsapHeader } from './types.js'
 
 /** Signs a JSON payload text into a compact JWS `<header>.<payload>.<signature>`. */
 export type CompactSigner = (payloadJson: string) => Promise<string>
 
 const encoder = new TextEncoder()
-
-/** Returns the offset just past the header of the DER element at `offset`, and its end. */
-function derElement(der: Buffer, offset: number, tag: number): { start: number; end: number } {
-  if (der[offset] !== tag) {
-    throw new TypeError(`unexpected DER tag at offset ${offset}`)
-  }
-  let length = der[offset + 1]!
-  let start = offset + 2
-  if (length > 0x80) {
-    const octets = length - 0x80
-    length = der.readUIntBE(start, octets)
-    start += octets
-  }
-  return { start, end: start + length }
-}
-
-/**
- * Returns a plain RSA `KeyObject` for an RSA-PSS-restricted key (PKCS#8 algorithm
- * id-RSASSA-PSS). Node 20 can neither export such a key as a JWK nor import it into WebCrypto,
- * which jose needs. The private key inside is an ordinary PKCS#1 RSAPrivateKey, so it is
- * re-read as one. The PSS restrictions were checked against the algorithm before this point.
- */
-function withoutPssRestriction(key: KeyObject): KeyObject {
-  if (key.asymmetricKeyType !== 'rsa-pss') {
-    return key
-  }
-  // PrivateKeyInfo ::= SEQUENCE { version INTEGER, algorithm SEQUENCE, privateKey OCTET STRING }
-  const der = key.export({ format: 'der', type: 'pkcs8' })
-  const info = derElement(der, 0, 0x30)
-  const version = derElement(der, info.start, 0x02)
-  const algorithm = derElement(der, version.end, 0x30)
-  const privateKey = derElement(der, algorithm.end, 0x04)
-  return createPrivateKey({
-    key: der.subarray(privateKey.start, privateKey.end),
-    format: 'der',
-    type: 'pkcs1',
-  })
-}
 
 /**
  * Prepares a {@link CompactSigner} for one header and one key. The key must already be checked

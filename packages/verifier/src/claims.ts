@@ -191,7 +191,7 @@ export function checkClaims(
   if (!isKeyIdOwnedBy(keyId, claims.iss)) {
     throw fail(
       codes.KEY_ID_NOT_OWNED,
-      `The token's kid ${quote(keyId)} is not owned by its issuer ${quote(claims.iss)}: the key ID must start with "${claims.iss}/".`,
+      `The token's kid ${quote(keyId)} is not owned by its issuer ${quote(claims.iss)}: the key ID must start with ${quote(`${claims.iss}/`)}.`,
       context,
       'kid',
     )

@@ -8,10 +8,13 @@ import { AsapEnvironmentError, type AsapEnvironmentProblem } from '@asap-auth/co
 import { MAX_LEEWAY, type VerifierOptions } from './options.js'
 import { readRepositoryUrl } from './repository-url.js'
 
-/** The verifier options that {@link verifierOptionsFromEnv} reads. */
+/**
+ * The verifier options that {@link verifierOptionsFromEnv} reads, and `allowInsecureHttp` when
+ * its settings allow `http:`, so that the result can be passed to `createVerifier` as it is.
+ */
 export type VerifierEnvironmentOptions = Pick<
   VerifierOptions,
-  'audience' | 'keyRepository' | 'allowedIssuers' | 'leeway'
+  'audience' | 'keyRepository' | 'allowedIssuers' | 'leeway' | 'allowInsecureHttp'
 >
 
 /** Options of {@link verifierOptionsFromEnv}. */
@@ -152,6 +155,9 @@ export function verifierOptionsFromEnv(
   }
   if (leeway !== undefined) {
     options.leeway = leeway
+  }
+  if (allowInsecureHttp) {
+    options.allowInsecureHttp = true
   }
   return options
 }

@@ -5,7 +5,7 @@
  */
 
 import { inspect } from 'node:util'
-import type { AsapClaims } from '@asap-auth/core'
+import { type AsapClaims, AsapInvalidOptionError } from '@asap-auth/core'
 import { parseAuthorizationHeader, readBareToken, readTokenOrHeader } from './authorization.js'
 import { checkClaims } from './claims.js'
 import { debug } from './debug.js'
@@ -95,7 +95,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const key = await lookUpPublicKey(header.kid)
     await verifySignature(token, header, key)
 
-    const claims = checkClaims(payload, header.kid, claimRules, clock.now() / 1000)
+    const now = clock.now()
+    if (!Number.isFinite(now)) {
+      // Every time check would pass against NaN, so a broken clock must not accept anything.
+      throw new AsapInvalidOptionError(
+        `Invalid clock: now() returned ${String(now)}, but it must return milliseconds since the Unix epoch.`,
+        { field: 'clock' },
+      )
+    }
+    const claims = checkClaims(payload, header.kid, claimRules, now / 1000)
     checkReplay?.(claims, header.kid)
 
     debug(

@@ -145,6 +145,20 @@ describe('verifierOptionsFromEnv', () => {
     ])
   })
 
+  it('passes allowInsecureHttp on to createVerifier', () => {
+    const env = {
+      ASAP_PUBLIC_KEY_REPOSITORY_URL: 'http://127.0.0.1:8080/',
+      ASAP_VALID_AUDIENCE: 'invoices',
+    }
+    const options = verifierOptionsFromEnv(env, { allowInsecureHttp: true })
+
+    expect(options.allowInsecureHttp).toBe(true)
+    expect(createVerifier(options).audiences).toEqual(['invoices'])
+    expect(
+      verifierOptionsFromEnv({ ...env, ASAP_PUBLIC_KEY_REPOSITORY_URL: 'https://k.test/' }),
+    ).not.toHaveProperty('allowInsecureHttp')
+  })
+
   it('keeps values out of the message', () => {
     const error = environmentError({
       ASAP_PUBLIC_KEY_REPOSITORY_URL: 'https://user:hunter2@keys.example.com/',

@@ -686,3 +686,62 @@ it('signs hand-made tokens that verify', async () => {
     .sign(rsa.privateKey)
   await expect(verifier.verifyToken(jwt)).resolves.toHaveProperty('header.alg', 'PS256')
 })
+
+describe('RSA-PSS-restricted keys', () => {
+  const pss = generateKeyPairSync('rsa-pss', {
+    modulusLength: 2048,
+    hashAlgorithm: 'sha256',
+    mgf1HashAlgorithm: 'sha256',
+  })
+
+  it.each([
+    ['a KeyObject', () => pss.publicKey],
+    ['an SPKI PEM', () => pss.publicKey.export({ format: 'pem', type: 'spki' }) as string],
+  ])('PS256 verifies with %s', async (_form, publicKey) => {
+    const verifier = verifierFor({ keyRepository: () => publicKey() })
+    const signer = createSigner({
+      issuer: 'billing',
+      keyId: 'billing/pss-1',
+      privateKey: pss.privateKey,
+      algorithm: 'PS256',
+      clock,
+    })
+
+    const result = await verifier.verifyToken(await signer.sign('invoices'))
+
+    expect(result.header).toMatchObject({ alg: 'PS256', kid: 'billing/pss-1' })
+  })
+
+  it('RS256 with the same key is a signature error', async () => {
+    const verifier = verifierFor({ keyRepository: () => pss.publicKey })
+    const jwt = await makeToken({
+      privateKey: rsa.privateKey,
+      header: { kid: 'billing/pss-1' },
+      now: clock.now(),
+    })
+
+    const error = await rejection(verifier.verifyToken(jwt))
+
+    expect(error.code).toBe(codes.SIGNATURE_INVALID)
+    expect(error.message).toContain('RSA-PSS')
+  })
+})
+
+describe('broken clock', () => {
+  it('rejects every token instead of skipping the time checks', async () => {
+    const verifier = verifierFor()
+    const jwt = await token()
+    const broken = createVerifier({
+      audience: 'invoices',
+      keyRepository: `${server.origin}/keys/`,
+      allowInsecureHttp: true,
+      clock: { now: () => Number.NaN },
+    })
+
+    await expect(verifier.verifyToken(jwt)).resolves.toBeDefined()
+    await expect(broken.verifyToken(jwt)).rejects.toMatchObject({
+      code: 'ERR_ASAP_OPTION_INVALID',
+      field: 'clock',
+    })
+  })
+})
