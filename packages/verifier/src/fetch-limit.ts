@@ -1,6 +1,6 @@
 /**
  * A limit on concurrent key repository lookups. Lookups over the limit wait in order of arrival,
- * each for a bounded time.
+ * each for a bounded time, and priority lookups wait ahead of the others.
  *
  * @module
  */
@@ -24,12 +24,12 @@ export class FetchSlotTimeoutError extends Error {
 export interface FetchLimit {
   /**
    * Runs `task` as soon as fewer than the maximum are running. Tasks that find the limit reached
-   * start in order of arrival.
+   * start in order of arrival, every `priority` task before every other one.
    *
    * @throws {FetchSlotTimeoutError} when no slot became free within the wait limit. `task` is then
    * never called.
    */
-  run<T>(task: () => Promise<T>): Promise<T>
+  run<T>(task: () => Promise<T>, priority?: boolean): Promise<T>
 }
 
 interface Waiter {
@@ -43,14 +43,16 @@ interface Waiter {
  */
 export function createFetchLimit(maxRunning: number, maxWait: number): FetchLimit {
   let running = 0
-  // A Set keeps insertion order and deletes in constant time, so it serves as the queue.
+  // A Set keeps insertion order and deletes in constant time, so each serves as a queue.
+  const priorityWaiters = new Set<Waiter>()
   const waiters = new Set<Waiter>()
 
-  function acquire(): Promise<void> {
+  function acquire(priority: boolean): Promise<void> {
     if (running < maxRunning) {
       running++
       return Promise.resolve()
     }
+    const queue = priority ? priorityWaiters : waiters
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         start: () => {
@@ -59,27 +61,28 @@ export function createFetchLimit(maxRunning: number, maxWait: number): FetchLimi
         },
       }
       const timer = setTimeout(() => {
-        waiters.delete(waiter)
+        queue.delete(waiter)
         reject(new FetchSlotTimeoutError(maxWait, running))
       }, maxWait)
-      waiters.add(waiter)
+      queue.add(waiter)
     })
   }
 
   function release(): void {
-    const next = waiters.values().next()
+    const queue = priorityWaiters.size > 0 ? priorityWaiters : waiters
+    const next = queue.values().next()
     if (next.done) {
       running--
       return
     }
     // The slot passes straight to the next task, so `running` stays the same.
-    waiters.delete(next.value)
+    queue.delete(next.value)
     next.value.start()
   }
 
   return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      await acquire()
+    async run<T>(task: () => Promise<T>, priority = false): Promise<T> {
+      await acquire(priority)
       try {
         return await task()
       } finally {

@@ -113,9 +113,12 @@ export function cachePublicKeys(
 
   // NOTE: the limit bounds concurrent lookups, not their number. Each distinct unknown key ID still
   // costs one lookup per `missingKeyTtl`, unless the verifier's allowedIssuers check rejects it first.
-  async function loadWithinLimit(keyId: string): Promise<LoadedPublicKey> {
+  // A key ID the repository served before waits ahead of the others, because no token can make one
+  // up, so a flood of made-up key IDs cannot hold back the renewal of a real key. A real key ID
+  // seen for the first time, such as after a key rotation, still waits in line.
+  async function loadWithinLimit(keyId: string, known: boolean): Promise<LoadedPublicKey> {
     try {
-      return await fetchLimit.run(() => load(keyId))
+      return await fetchLimit.run(() => load(keyId), known)
     } catch (error) {
       if (error instanceof FetchSlotTimeoutError) {
         debug('public key kid=%s: no free lookup slot after %d ms', keyId, error.waited)
@@ -125,9 +128,9 @@ export function cachePublicKeys(
     }
   }
 
-  async function loadAndStore(keyId: string): Promise<KeyObject> {
+  async function loadAndStore(keyId: string, known: boolean): Promise<KeyObject> {
     try {
-      const { key, maxAge } = await loadWithinLimit(keyId)
+      const { key, maxAge } = await loadWithinLimit(keyId, known)
       storeFound(keyId, { key, expiresAt: settings.clock.now() + (maxAge ?? settings.ttl) * 1000 })
       return key
     } catch (error) {
@@ -156,7 +159,7 @@ export function cachePublicKeys(
     let pending = inFlight.get(keyId)
     if (pending === undefined) {
       // `finally` callbacks run on a later microtask, so the entry is always set before it is deleted.
-      pending = loadAndStore(keyId).finally(() => inFlight.delete(keyId))
+      pending = loadAndStore(keyId, found !== undefined).finally(() => inFlight.delete(keyId))
       inFlight.set(keyId, pending)
     }
     try {

@@ -8,7 +8,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@asap-auth/verifier'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { generateKeys } from '../../../test/helpers/keys.js'
 import { serveKeys, startServer, type TestServer } from './helpers/servers.js'
 import { createTestClock, joinParts, makeToken, type TestClock } from './helpers/tokens.js'
@@ -290,5 +290,42 @@ describe('key ID length', () => {
       expect(error.message.length).toBeLessThan(400)
     }
     expect(server.paths.length).toBe(1)
+  })
+})
+
+describe('renewal of a known key during a flood', () => {
+  it('waits ahead of made-up key IDs', async () => {
+    const requested: string[] = []
+    const held: Array<() => void> = []
+    let holding = true
+    const verifier = verifierFor(
+      (keyId) => {
+        requested.push(keyId)
+        if (keyId === 'billing/key-1' || !holding) {
+          return keyId === 'billing/key-1' ? rsa.spkiPem : undefined
+        }
+        return new Promise<undefined>((resolve) => held.push(() => resolve(undefined)))
+      },
+      { maxConcurrentKeyFetches: 1, keyCacheTtl: 60 },
+    )
+    await verifier.verifyToken(await token())
+    clock.advance(61)
+
+    const forged = Array.from({ length: 5 }, (_, i) =>
+      rejection(verifier.verifyToken(forgedToken(`billing/f${i}`, 'billing'))),
+    )
+    await vi.waitFor(() => expect(requested).toHaveLength(2))
+    const renewal = verifier.verifyToken(await token())
+    held.shift()!()
+
+    await expect(renewal).resolves.toHaveProperty('claims.iss', 'billing')
+    expect(requested.slice(0, 3)).toEqual(['billing/key-1', 'billing/f0', 'billing/key-1'])
+
+    holding = false
+    for (const release of held.splice(0)) {
+      release()
+    }
+    const errors = await Promise.all(forged)
+    expect(errors.map((error) => error.code)).toEqual(Array(5).fill(codes.PUBLIC_KEY_NOT_FOUND))
   })
 })
