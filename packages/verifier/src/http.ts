@@ -48,11 +48,20 @@ export type AsapMiddleware = (
  * `Authorization` headers. (Node would otherwise keep the first and drop the rest.)
  */
 export function readAuthorizationHeader(request: IncomingMessage): string | undefined {
-  const values = request.headersDistinct?.authorization
-  if (values !== undefined && values.length > 1) {
+  // Counted in rawHeaders, which Node has already built, instead of headersDistinct, which Node
+  // builds for all headers on first use.
+  const raw: readonly string[] = request.rawHeaders ?? []
+  let count = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      count++
+    }
+  }
+  if (count > 1) {
     throw new AsapVerificationError(
       codes.TOKEN_MALFORMED,
-      `The request has ${values.length} Authorization headers: send exactly one.`,
+      `The request has ${count} Authorization headers: send exactly one.`,
     )
   }
   return request.headers.authorization
