@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type AsapAlgorithm, isAsapAlgorithm, keyIdProblem } from '@asap-auth/core'
+import { ASAP_ALGORITHMS, type AsapAlgorithm, isAsapAlgorithm, keyIdProblem } from '@asap-auth/core'
 import { quote } from './debug.js'
 import { AsapVerificationError, ASAP_VERIFICATION_ERROR_CODES as codes } from './errors.js'
 
@@ -70,7 +70,7 @@ function checkHeader(header: Record<string, unknown>): VerifiedHeader {
   if (!isAsapAlgorithm(header.alg)) {
     throw new AsapVerificationError(
       codes.ALGORITHM_NOT_ALLOWED,
-      `The token's alg ${quote(header.alg)} is not allowed: ASAP accepts only RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 and ES512.`,
+      `The token's alg ${quote(header.alg)} is not allowed: ASAP accepts only ${ASAP_ALGORITHMS.join(', ')}.`,
       { field: 'alg' },
     )
   }
