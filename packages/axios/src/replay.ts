@@ -14,9 +14,10 @@ function isPlainData(value: object): boolean {
 
 /**
  * Returns true when a request body, as axios left it on the config after `transformRequest`, can
- * be sent again: no body, a string, a `Buffer` or other `ArrayBufferView`, an `ArrayBuffer`,
- * `URLSearchParams`, or a plain object or array. Streams, `FormData`, `Blob` and every other
- * object are read while they are sent, so they are not replayable.
+ * be sent again: no body, a string, a `Buffer` or other `ArrayBufferView`, an `ArrayBuffer`, a
+ * `Blob`, `URLSearchParams`, or a plain object or array. A `Blob` cannot change, and axios 1.21's
+ * HTTP adapter reads it afresh for each send. Streams, `FormData` and every other object are
+ * consumed while they are sent, so they are not replayable.
  */
 export function isReplayableBody(data: unknown): boolean {
   if (data === undefined || data === null || typeof data === 'string') {
@@ -28,6 +29,7 @@ export function isReplayableBody(data: unknown): boolean {
   return (
     ArrayBuffer.isView(data) ||
     data instanceof ArrayBuffer ||
+    data instanceof Blob ||
     data instanceof URLSearchParams ||
     isPlainData(data)
   )

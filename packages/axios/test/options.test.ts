@@ -232,7 +232,7 @@ describe('isReplayableBody', () => {
     ['plain object', { a: 1 }, true],
     ['array', [1, 2], true],
     ['FormData', new FormData(), false],
-    ['Blob', new Blob(['a']), false],
+    ['Blob', new Blob(['a']), true],
     ['ReadableStream', new ReadableStream(), false],
     ['class instance', new (class Payload {})(), false],
     ['number', 3, false],

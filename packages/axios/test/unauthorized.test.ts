@@ -96,6 +96,7 @@ describe('401 retry', () => {
     ['string', () => 'plain text'],
     ['Buffer', () => Buffer.from('bytes')],
     ['URLSearchParams', () => new URLSearchParams({ a: '1', b: '2' })],
+    ['Blob', () => new Blob(['blob bytes'])],
   ])('%s body is sent again', async (_name, body) => {
     const billing = await serve(rejectingFirstToken())
     const { client } = createClient(billing)
