@@ -67,7 +67,8 @@ function keepsAuthorization(hop: Hop, origin: string, audience: Audience | undef
     hop.authorization === 'asap' &&
     audience !== undefined &&
     hop.audience !== undefined &&
-    audienceKey(hop.audience) === audienceKey(audience)
+    // The resolver returns the stored value for a mapped origin, so the same reference is common.
+    (hop.audience === audience || audienceKey(hop.audience) === audienceKey(audience))
   )
 }
 
